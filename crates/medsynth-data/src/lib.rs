@@ -12,6 +12,7 @@
 
 pub mod datetime;
 pub mod error;
+pub mod identify;
 pub mod schema;
 pub mod table;
 
