@@ -12,8 +12,16 @@
 
 pub mod datetime;
 pub mod error;
+pub mod fake;
 pub mod identify;
+pub mod mask;
+pub mod infer;
+pub mod io;
 pub mod schema;
+pub mod simulate;
+pub mod schema_file;
+pub mod sdv;
+pub mod validate;
 pub mod table;
 
 pub use error::{DataError, Location, Result};

@@ -203,3 +203,7 @@ impl Schema {
         self.columns.iter().filter(|c| c.kind.is_modelled())
     }
 }
+
+// Inference lives in its own module; re-exported here because callers think
+// of it as "the schema of this table".
+pub use crate::infer::{InferOptions, InferReport, infer};

@@ -1,1 +1,24 @@
-//! Evaluation of synthetic tables: fidelity, utility, privacy attacks, fairness, pictures and the self-contained HTML report.
+//! Evaluation of synthetic tables: fidelity, utility, privacy attacks,
+//! fairness, pictures and the self-contained HTML report.
+//!
+//! Every metric starts from [`prepare::Prepared`], one aligned view of the
+//! real and synthetic tables under one schema, so that "what counts as the
+//! same category" and "what is missing" are decided once for all metrics.
+//!
+//! - [`split`]: the stratified train/holdout split of the benchmark protocol.
+//! - [`target`]: how the target column is read as class labels.
+//! - [`fidelity`]: SDMetrics-compatible `QualityReport` plus diagnostics.
+//! - [`utility`]: train-on-synthetic/test-on-real (TSTR) against TRTR.
+
+pub mod error;
+pub mod fidelity;
+pub mod prepare;
+pub mod split;
+pub mod target;
+pub mod utility;
+
+pub use error::EvalError;
+pub use fidelity::{QualityOptions, QualityReport, quality_report};
+pub use split::split;
+pub use target::TargetSpec;
+pub use utility::{UtilityReport, utility_report};
