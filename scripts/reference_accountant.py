@@ -8,6 +8,9 @@ Computes epsilon for the Poisson-subsampled Gaussian mechanism on a grid of
 If Opacus' RDP analysis module can be loaded (it needs no torch itself),
 its epsilon is stored alongside as an independent second opinion.
 
+Opacus needs torch for its package import, but its RDP analysis module does
+not; `pip install --no-deps opacus` into the venv is enough for this script.
+
 Usage (from the repo root):
     /work/venv-ref/bin/python scripts/reference_accountant.py \
         > crates/medsynth-privacy/fixtures/accountant_reference.json

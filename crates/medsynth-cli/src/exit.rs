@@ -29,6 +29,12 @@ pub fn is_user_error(err: &anyhow::Error) -> bool {
             return d.is_user_error();
         }
         // [user-errors] one line per library error type with `is_user_error`.
+        if let Some(d) = e.downcast_ref::<medsynth_eval::EvalError>() {
+            return d.is_user_error();
+        }
+        if let Some(m) = e.downcast_ref::<medsynth_model::ModelError>() {
+            return m.is_user_error();
+        }
         false
     })
 }

@@ -52,8 +52,24 @@ enum Command {
     Simulate(cmd::simulate::SimulateArgs),
     /// Show each column's kind, missing share and identifier flag.
     Inspect(cmd::inspect::InspectArgs),
+    /// Infer a schema.json, or check an edited one against the data.
+    Schema(cmd::schema::SchemaArgs),
+    /// Drop, pseudonymize, generalize or fake direct identifiers.
+    Mask(cmd::mask::MaskArgs),
+    /// Run the whole pipeline on built-in data, ending in a report.
+    Demo(cmd::demo::DemoArgs),
     // [commands:model] (fit, sample, bench)
+    /// Fit a synthesizer (ctgan, copula, marginals) and save it as a model directory.
+    Fit(cmd::fit::FitArgs),
+    /// Draw synthetic rows from a model directory.
+    Sample(cmd::sample::SampleArgs),
     // [commands:eval] (split, evaluate, compare)
+    /// Split a real table into train and holdout parts (stratified, seeded).
+    Split(cmd::split::SplitArgs),
+    /// Score synthetic rows: fidelity, utility, privacy attacks, fairness; writes metrics.json and report.html.
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Drift report between two real extracts (JSON + HTML).
+    Compare(cmd::compare::CompareArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -70,8 +86,16 @@ fn main() -> std::process::ExitCode {
         // [dispatch:data]
         Command::Simulate(a) => cmd::simulate::run(a, &ctx),
         Command::Inspect(a) => cmd::inspect::run(a, &ctx),
+        Command::Schema(a) => cmd::schema::run(a, &ctx),
+        Command::Mask(a) => cmd::mask::run(a, &ctx),
+        Command::Demo(a) => cmd::demo::run(a, &ctx),
         // [dispatch:model]
+        Command::Fit(a) => cmd::fit::run(a, &ctx),
+        Command::Sample(a) => cmd::sample::run(a, &ctx),
         // [dispatch:eval]
+        Command::Split(a) => cmd::split::run(a, &ctx),
+        Command::Evaluate(a) => cmd::evaluate::run(a, &ctx),
+        Command::Compare(a) => cmd::compare::run(a, &ctx),
     };
     exit::report(&ctx, result)
 }

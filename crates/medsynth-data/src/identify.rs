@@ -620,7 +620,7 @@ pub fn is_street_address(s: &str) -> bool {
             has_street = true;
         }
     }
-    has_number && has_street && words >= 3
+    has_number && has_street && words >= 2
 }
 
 /// 1-4 letters, an optional dash, then 5-12 digits (`MRN0012345`, `H-884213`).

@@ -25,7 +25,7 @@
 //! * `cholesterol` (total, mg/dl, integer): men 212 − 0.15·(age−58) + N(0, 40),
 //!   women 208 + 0.8·(age−50) + N(0, 40), in 100..450. `hdl` (mg/dl): 45 (men)
 //!   or 57 (women) − 0.6·(bmi−27.8) − 4·current + N(0, 11), in 18..110.
-//! * `heart_disease` (`yes`/`no`, the outcome): p = σ(−0.65 + 0.06·(age−58) +
+//! * `heart_disease` (`yes`/`no`, the outcome): p = σ(−1.15 + 0.06·(age−58) +
 //!   0.7·male + 0.015·(sbp−135) + 0.005·(chol−210) − 0.025·(hdl−50) +
 //!   0.7·current + 0.25·former + 0.65·diab + 0.03·(bmi−27.8)), Framingham-like
 //!   log-odds; prevalence ≈ 40 %.
@@ -286,7 +286,7 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
         let hdl = int_in(normal(&mut rng, hdl_mean, 11.0), 18.0, 110.0);
 
         // Outcome: Framingham-like logistic risk on the risk factors.
-        let logit = -0.65 + 0.06 * (a - 58.0) + 0.7 * mf + 0.015 * (sbp as f64 - 135.0)
+        let logit = -1.15 + 0.06 * (a - 58.0) + 0.7 * mf + 0.015 * (sbp as f64 - 135.0)
             + 0.005 * (chol as f64 - 210.0)
             - 0.025 * (hdl as f64 - 50.0)
             + 0.7 * current

@@ -21,4 +21,15 @@ pub use error::EvalError;
 pub use fidelity::{QualityOptions, QualityReport, quality_report};
 pub use split::split;
 pub use target::TargetSpec;
-pub use utility::{UtilityReport, utility_report};
+pub use utility::{UtilityOptions, UtilityReport, tstr_logistic_auc, utility_report};
+
+// Part B: privacy attacks, fairness, pictures, report, drift.
+pub mod charts;
+pub mod privacy;
+pub mod tsne;
+pub mod fairness;
+pub mod metrics;
+pub mod report;
+pub mod drift;
+pub use metrics::{EvalInputs, EvalOptions, Metrics, evaluate};
+pub use privacy::{DcrReport, dcr_report};

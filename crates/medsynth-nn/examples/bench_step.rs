@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo run --release -p medsynth-nn --example bench_step -- [threads] [steps] [gp_lambda]`
 //! (`threads` = GanConfig::threads, 0 = all cores). Prints the median and
-//! quartiles over `steps` (default 200) after 10 warm-up steps.
+//! quartiles over `steps` (default 200) after 10 warm-up steps, then the time
+//! to generate 100,000 rows.
 
 use std::time::Instant;
 
@@ -22,20 +23,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut outputs = Vec::new();
     let mut start = 0;
     for _ in 0..10 {
-        outputs.push(OutputSpan { start, width: 1, activation: SpanActivation::Tanh });
-        outputs.push(OutputSpan { start: start + 1, width: 10, activation: SpanActivation::Softmax });
+        outputs.push(OutputSpan {
+            start,
+            width: 1,
+            activation: SpanActivation::Tanh,
+        });
+        outputs.push(OutputSpan {
+            start: start + 1,
+            width: 10,
+            activation: SpanActivation::Softmax,
+        });
         start += 11;
     }
     let mut cond_columns = Vec::new();
     let mut cond_start = 0;
     for w in [10, 12, 8] {
-        outputs.push(OutputSpan { start, width: w, activation: SpanActivation::Softmax });
-        cond_columns.push(CondColumn { output_start: start, cond_start, width: w });
+        outputs.push(OutputSpan {
+            start,
+            width: w,
+            activation: SpanActivation::Softmax,
+        });
+        cond_columns.push(CondColumn {
+            output_start: start,
+            cond_start,
+            width: w,
+        });
         start += w;
         cond_start += w;
     }
     let (data_dim, cond_dim, batch) = (start, cond_start, 500);
-    let config = GanConfig { threads, gp_lambda, ..GanConfig::ctgan(data_dim, cond_dim, outputs, cond_columns.clone()) };
+    let config = GanConfig {
+        threads,
+        gp_lambda,
+        ..GanConfig::ctgan(data_dim, cond_dim, outputs, cond_columns.clone())
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut gan = Gan::new(config, &mut rng)?;
 
@@ -69,6 +90,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         q(0.5),
         q(0.25),
         q(0.75)
+    );
+    // Sampling throughput: 100,000 rows (the peers' "sample 100k" figure).
+    let n = 100_000;
+    let mut cond_big = Matrix::zeros(n, cond_dim);
+    for i in 0..n {
+        let col = cond_columns[i % cond_columns.len()];
+        cond_big.row_mut(i)[col.cond_start + i % col.width] = 1.0;
+    }
+    let t = Instant::now();
+    let out = gan.generate(&cond_big, &mut rng)?;
+    println!(
+        "generate {} rows × {}: {:.3} s",
+        out.rows,
+        out.cols,
+        t.elapsed().as_secs_f64()
     );
     Ok(())
 }

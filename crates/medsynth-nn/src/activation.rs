@@ -51,7 +51,13 @@ pub(crate) fn softmax_backward_row<T: Real>(y: &[T], dy: &[T], inv_tau: T, ds: &
 
 /// Applies every span's activation to one row of logits. `gumbel` holds the
 /// Gumbel noise for softmax spans (ignored elsewhere).
-pub(crate) fn activate_row<T: Real>(spans: &[OutputSpan], inv_tau: T, logits: &[T], gumbel: &[T], out: &mut [T]) {
+pub(crate) fn activate_row<T: Real>(
+    spans: &[OutputSpan],
+    inv_tau: T,
+    logits: &[T],
+    gumbel: &[T],
+    out: &mut [T],
+) {
     for s in spans {
         let r = s.start..s.start + s.width;
         match s.activation {
@@ -81,7 +87,11 @@ pub(crate) fn activate_backward_row<T: Real>(
         let r = s.start..s.start + s.width;
         match s.activation {
             SpanActivation::Tanh => {
-                for ((d, &y), &dy) in dlogits[r.clone()].iter_mut().zip(&out[r.clone()]).zip(&dout[r]) {
+                for ((d, &y), &dy) in dlogits[r.clone()]
+                    .iter_mut()
+                    .zip(&out[r.clone()])
+                    .zip(&dout[r])
+                {
                     *d = dy * (T::ONE - y * y);
                 }
             }
@@ -95,7 +105,13 @@ pub(crate) fn activate_backward_row<T: Real>(
 
 /// Cross-entropy `−log softmax(x)[target]`; adds `scale·(softmax(x) − onehot)` to
 /// `dx` and returns the loss. `probs` is scratch of the same width.
-pub(crate) fn cross_entropy_row<T: Real>(x: &[T], target: usize, scale: T, probs: &mut [T], dx: &mut [T]) -> T {
+pub(crate) fn cross_entropy_row<T: Real>(
+    x: &[T],
+    target: usize,
+    scale: T,
+    probs: &mut [T],
+    dx: &mut [T],
+) -> T {
     let mut max = T::from_f64(f64::NEG_INFINITY);
     for &v in x {
         max = max.max(v);
@@ -130,9 +146,21 @@ mod tests {
 
     fn spans() -> Vec<OutputSpan> {
         vec![
-            OutputSpan { start: 0, width: 2, activation: SpanActivation::Tanh },
-            OutputSpan { start: 2, width: 3, activation: SpanActivation::Softmax },
-            OutputSpan { start: 5, width: 1, activation: SpanActivation::Identity },
+            OutputSpan {
+                start: 0,
+                width: 2,
+                activation: SpanActivation::Tanh,
+            },
+            OutputSpan {
+                start: 2,
+                width: 3,
+                activation: SpanActivation::Softmax,
+            },
+            OutputSpan {
+                start: 5,
+                width: 1,
+                activation: SpanActivation::Identity,
+            },
         ]
     }
 

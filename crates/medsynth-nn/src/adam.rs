@@ -42,7 +42,12 @@ impl<T: Real> Adam<T> {
         let inv_sqrt_bc2 = T::from_f64(1.0 / bc2.sqrt());
         let (b1, b2, wd, eps) = (self.beta1, self.beta2, self.weight_decay, self.eps);
         let (ob1, ob2) = (T::ONE - b1, T::ONE - b2);
-        for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, &g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             let g = g + wd * *p;
             *m = b1 * *m + ob1 * g;
             *v = b2 * *v + ob2 * g * g;

@@ -14,7 +14,12 @@ use crate::error::NnError;
 use crate::gan::{GanEngine, NamedTensor};
 use crate::real::Real;
 
-fn export_group<T: Real>(out: &mut Vec<NamedTensor>, prefix: &str, specs: &[(String, usize, Vec<usize>)], values: &[T]) {
+fn export_group<T: Real>(
+    out: &mut Vec<NamedTensor>,
+    prefix: &str,
+    specs: &[(String, usize, Vec<usize>)],
+    values: &[T],
+) {
     for (name, off, shape) in specs {
         let n: usize = shape.iter().product();
         out.push(NamedTensor {
@@ -33,14 +38,27 @@ fn import_group<T: Real>(
     specs: &[(String, usize, Vec<usize>)],
     values: &mut [T],
 ) -> Result<bool, NnError> {
-    let names: Vec<String> = specs.iter().map(|(n, _, _)| format!("{prefix}{n}")).collect();
-    let present = names.iter().filter(|n| map.contains_key(n.as_str())).count();
+    let names: Vec<String> = specs
+        .iter()
+        .map(|(n, _, _)| format!("{prefix}{n}"))
+        .collect();
+    let present = names
+        .iter()
+        .filter(|n| map.contains_key(n.as_str()))
+        .count();
     if present == 0 {
         return Ok(false);
     }
     if present < names.len() {
-        let missing: Vec<&str> = names.iter().filter(|n| !map.contains_key(n.as_str())).map(String::as_str).collect();
-        return Err(NnError::Checkpoint(format!("missing tensors: {}", missing.join(", "))));
+        let missing: Vec<&str> = names
+            .iter()
+            .filter(|n| !map.contains_key(n.as_str()))
+            .map(String::as_str)
+            .collect();
+        return Err(NnError::Checkpoint(format!(
+            "missing tensors: {}",
+            missing.join(", ")
+        )));
     }
     // Validate everything before touching the parameters.
     for (name, (_, _, shape)) in names.iter().zip(specs) {
@@ -53,11 +71,15 @@ fn import_group<T: Real>(
             )));
         }
         if let Some(i) = t.data.iter().position(|v| !v.is_finite()) {
-            return Err(NnError::Checkpoint(format!("tensor {name} has a non-finite value at index {i}")));
+            return Err(NnError::Checkpoint(format!(
+                "tensor {name} has a non-finite value at index {i}"
+            )));
         }
     }
     for (name, (_, off, _)) in names.iter().zip(specs) {
-        let t = map.remove(name.as_str()).ok_or_else(|| NnError::Checkpoint(format!("duplicate {name}")))?;
+        let t = map
+            .remove(name.as_str())
+            .ok_or_else(|| NnError::Checkpoint(format!("duplicate {name}")))?;
         for (d, &s) in values[*off..off + t.data.len()].iter_mut().zip(&t.data) {
             *d = T::from_f32(s);
         }
@@ -66,7 +88,11 @@ fn import_group<T: Real>(
 }
 
 fn step_tensor(name: &str, step: u64) -> NamedTensor {
-    NamedTensor { name: name.to_string(), shape: vec![1], data: vec![step as f32] }
+    NamedTensor {
+        name: name.to_string(),
+        shape: vec![1],
+        data: vec![step as f32],
+    }
 }
 
 impl<T: Real> GanEngine<T> {
@@ -99,7 +125,10 @@ impl<T: Real> GanEngine<T> {
         let mut map: HashMap<&str, &NamedTensor> = HashMap::new();
         for t in tensors {
             if map.insert(t.name.as_str(), t).is_some() {
-                return Err(NnError::Checkpoint(format!("tensor {} appears twice", t.name)));
+                return Err(NnError::Checkpoint(format!(
+                    "tensor {} appears twice",
+                    t.name
+                )));
             }
         }
         let gspec = self.generator.tensors();
@@ -122,14 +151,24 @@ impl<T: Real> GanEngine<T> {
         let mut step = |name: &str| -> Result<Option<u64>, NnError> {
             match map.remove(name) {
                 None => Ok(None),
-                Some(t) if t.data.len() == 1 && t.data[0].is_finite() && t.data[0] >= 0.0 => Ok(Some(t.data[0] as u64)),
-                Some(_) => Err(NnError::Checkpoint(format!("{name} must hold one non-negative number"))),
+                Some(t) if t.data.len() == 1 && t.data[0].is_finite() && t.data[0] >= 0.0 => {
+                    Ok(Some(t.data[0] as u64))
+                }
+                Some(_) => Err(NnError::Checkpoint(format!(
+                    "{name} must hold one non-negative number"
+                ))),
             }
         };
         let gstep = step("adam_step.generator")?;
         let cstep = step("adam_step.critic")?;
-        if has_gm != has_gv || has_gm != gstep.is_some() || has_cm != has_cv || has_cm != cstep.is_some() {
-            return Err(NnError::Checkpoint("optimizer state is incomplete (need adam_m, adam_v and adam_step)".into()));
+        if has_gm != has_gv
+            || has_gm != gstep.is_some()
+            || has_cm != has_cv
+            || has_cm != cstep.is_some()
+        {
+            return Err(NnError::Checkpoint(
+                "optimizer state is incomplete (need adam_m, adam_v and adam_step)".into(),
+            ));
         }
         if let Some(name) = map.keys().next() {
             return Err(NnError::Checkpoint(format!("unknown tensor {name}")));

@@ -61,7 +61,8 @@ pub struct GanConfig {
     pub weight_decay: f32,
     /// Gumbel-softmax temperature for one-hot spans (CTGAN: 0.2).
     pub gumbel_tau: f32,
-    /// Worker threads for the GEMMs; 0 = all cores. See the crate docs.
+    /// Requested worker threads (0 = all cores). Advisory: the GEMM thread pool
+    /// is process-wide (`MATMUL_NUM_THREADS`); see the crate docs.
     pub threads: usize,
     /// Activation spans covering `0..data_dim` in order.
     pub outputs: Vec<OutputSpan>,
@@ -71,7 +72,12 @@ pub struct GanConfig {
 
 impl GanConfig {
     /// CTGAN's default architecture and optimiser for the given data layout.
-    pub fn ctgan(data_dim: usize, cond_dim: usize, outputs: Vec<OutputSpan>, cond_columns: Vec<CondColumn>) -> Self {
+    pub fn ctgan(
+        data_dim: usize,
+        cond_dim: usize,
+        outputs: Vec<OutputSpan>,
+        cond_columns: Vec<CondColumn>,
+    ) -> Self {
         GanConfig {
             data_dim,
             cond_dim,
@@ -110,14 +116,23 @@ impl GanConfig {
             return Err(NnError::config("pac", "must be at least 1"));
         }
         if let Some(i) = self.generator_hidden.iter().position(|&w| w == 0) {
-            return Err(NnError::config("generator_hidden", format!("layer {i} has width 0")));
+            return Err(NnError::config(
+                "generator_hidden",
+                format!("layer {i} has width 0"),
+            ));
         }
         if let Some(i) = self.critic_hidden.iter().position(|&w| w == 0) {
-            return Err(NnError::config("critic_hidden", format!("layer {i} has width 0")));
+            return Err(NnError::config(
+                "critic_hidden",
+                format!("layer {i} has width 0"),
+            ));
         }
         let unit = |field: &'static str, v: f32, open_top: bool| {
             if !(v >= 0.0 && (v < 1.0 || (!open_top && v <= 1.0))) {
-                Err(NnError::config(field, format!("{v} is outside [0, 1{}", if open_top { ")" } else { "]" })))
+                Err(NnError::config(
+                    field,
+                    format!("{v} is outside [0, 1{}", if open_top { ")" } else { "]" }),
+                ))
             } else {
                 Ok(())
             }
@@ -127,42 +142,69 @@ impl GanConfig {
         unit("betas.0", self.betas.0, true)?;
         unit("betas.1", self.betas.1, true)?;
         let nonneg = |field: &'static str, v: f32| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(NnError::config(field, format!("{v} must be finite and ≥ 0"))) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(NnError::config(
+                    field,
+                    format!("{v} must be finite and ≥ 0"),
+                ))
+            }
         };
         nonneg("gp_lambda", self.gp_lambda)?;
         nonneg("weight_decay", self.weight_decay)?;
         nonneg("lr_generator", self.lr_generator)?;
         nonneg("lr_critic", self.lr_critic)?;
         if !(self.gumbel_tau.is_finite() && self.gumbel_tau > 0.0) {
-            return Err(NnError::config("gumbel_tau", format!("{} must be > 0", self.gumbel_tau)));
+            return Err(NnError::config(
+                "gumbel_tau",
+                format!("{} must be > 0", self.gumbel_tau),
+            ));
         }
         let mut next = 0;
         for (i, s) in self.outputs.iter().enumerate() {
             if s.start != next || s.width == 0 {
                 return Err(NnError::config(
                     "outputs",
-                    format!("span {i} is {}..{} but spans must be non-empty and start at {next}", s.start, s.start + s.width),
+                    format!(
+                        "span {i} is {}..{} but spans must be non-empty and start at {next}",
+                        s.start,
+                        s.start + s.width
+                    ),
                 ));
             }
             next += s.width;
         }
         if next != self.data_dim {
-            return Err(NnError::config("outputs", format!("spans cover 0..{next} but data_dim is {}", self.data_dim)));
+            return Err(NnError::config(
+                "outputs",
+                format!("spans cover 0..{next} but data_dim is {}", self.data_dim),
+            ));
         }
         for (i, c) in self.cond_columns.iter().enumerate() {
             let matches_softmax = self.outputs.iter().any(|s| {
-                s.start == c.output_start && s.width == c.width && s.activation == SpanActivation::Softmax
+                s.start == c.output_start
+                    && s.width == c.width
+                    && s.activation == SpanActivation::Softmax
             });
             if !matches_softmax {
                 return Err(NnError::config(
                     "cond_columns",
-                    format!("column {i} ({}..{}) is not a Softmax output span", c.output_start, c.output_start + c.width),
+                    format!(
+                        "column {i} ({}..{}) is not a Softmax output span",
+                        c.output_start,
+                        c.output_start + c.width
+                    ),
                 ));
             }
             if c.cond_start + c.width > self.cond_dim {
                 return Err(NnError::config(
                     "cond_columns",
-                    format!("column {i} ends at {} beyond cond_dim {}", c.cond_start + c.width, self.cond_dim),
+                    format!(
+                        "column {i} ends at {} beyond cond_dim {}",
+                        c.cond_start + c.width,
+                        self.cond_dim
+                    ),
                 ));
             }
         }
@@ -176,14 +218,31 @@ mod tests {
 
     fn spans() -> Vec<OutputSpan> {
         vec![
-            OutputSpan { start: 0, width: 1, activation: SpanActivation::Tanh },
-            OutputSpan { start: 1, width: 3, activation: SpanActivation::Softmax },
+            OutputSpan {
+                start: 0,
+                width: 1,
+                activation: SpanActivation::Tanh,
+            },
+            OutputSpan {
+                start: 1,
+                width: 3,
+                activation: SpanActivation::Softmax,
+            },
         ]
     }
 
     #[test]
     fn ctgan_defaults_validate() {
-        let c = GanConfig::ctgan(4, 3, spans(), vec![CondColumn { output_start: 1, cond_start: 0, width: 3 }]);
+        let c = GanConfig::ctgan(
+            4,
+            3,
+            spans(),
+            vec![CondColumn {
+                output_start: 1,
+                cond_start: 0,
+                width: 3,
+            }],
+        );
         c.validate().unwrap();
         assert_eq!(c.critic_input_dim(), 70);
     }
@@ -191,15 +250,47 @@ mod tests {
     #[test]
     fn rejects_gaps_bad_cond_columns_and_ranges() {
         let mut c = GanConfig::ctgan(5, 3, spans(), vec![]);
-        assert!(matches!(c.validate(), Err(NnError::InvalidConfig { field: "outputs", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(NnError::InvalidConfig {
+                field: "outputs",
+                ..
+            })
+        ));
         c.data_dim = 4;
-        c.cond_columns = vec![CondColumn { output_start: 0, cond_start: 0, width: 1 }];
-        assert!(matches!(c.validate(), Err(NnError::InvalidConfig { field: "cond_columns", .. })));
-        c.cond_columns = vec![CondColumn { output_start: 1, cond_start: 1, width: 3 }];
-        assert!(matches!(c.validate(), Err(NnError::InvalidConfig { field: "cond_columns", .. })));
+        c.cond_columns = vec![CondColumn {
+            output_start: 0,
+            cond_start: 0,
+            width: 1,
+        }];
+        assert!(matches!(
+            c.validate(),
+            Err(NnError::InvalidConfig {
+                field: "cond_columns",
+                ..
+            })
+        ));
+        c.cond_columns = vec![CondColumn {
+            output_start: 1,
+            cond_start: 1,
+            width: 3,
+        }];
+        assert!(matches!(
+            c.validate(),
+            Err(NnError::InvalidConfig {
+                field: "cond_columns",
+                ..
+            })
+        ));
         c.cond_columns.clear();
         c.critic_dropout = 1.0;
-        assert!(matches!(c.validate(), Err(NnError::InvalidConfig { field: "critic_dropout", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(NnError::InvalidConfig {
+                field: "critic_dropout",
+                ..
+            })
+        ));
         c.critic_dropout = 0.5;
         c.gumbel_tau = 0.0;
         assert!(c.validate().is_err());

@@ -47,7 +47,11 @@ impl CriticLayout {
             prev = h;
         }
         layers.push(Linear::new(prev, 1, &mut offset));
-        CriticLayout { input_dim, layers, n_params: offset }
+        CriticLayout {
+            input_dim,
+            layers,
+            n_params: offset,
+        }
     }
 
     pub fn hidden(&self) -> usize {
@@ -64,7 +68,11 @@ impl CriticLayout {
         let mut v = Vec::new();
         let last = self.layers.len() - 1;
         for (i, l) in self.layers.iter().enumerate() {
-            let name = if i == last { "critic.out".to_string() } else { format!("critic.layer{i}") };
+            let name = if i == last {
+                "critic.out".to_string()
+            } else {
+                format!("critic.layer{i}")
+            };
             v.push((format!("{name}.weight"), l.w, vec![l.input, l.output]));
             v.push((format!("{name}.bias"), l.b, vec![l.output]));
         }
@@ -92,6 +100,9 @@ pub(crate) struct CriticWorkspace<T> {
     pub dx: Vec<T>,
     /// Interpolation weight per pac group.
     pub alpha: Vec<T>,
+    /// Per-example gradient norms (DP step) and a copy to take their median.
+    pub norms: Vec<T>,
+    pub norms_sorted: Vec<T>,
 }
 
 impl<T: Real> CriticWorkspace<T> {
@@ -120,12 +131,20 @@ impl<T: Real> CriticWorkspace<T> {
             du: vec![T::ZERO; capacity * max_w],
             dx: vec![T::ZERO; capacity * l.input_dim],
             alpha: vec![T::ZERO; capacity],
+            norms: vec![T::ZERO; capacity],
+            norms_sorted: vec![T::ZERO; capacity],
         }
     }
 
     /// Draws dropout scales for rows `0..n` (keep with probability 1−p, scaled
     /// by 1/(1−p) so the expected activation is unchanged, as torch does).
-    pub fn draw_dropout<R: Rng + ?Sized>(&mut self, l: &CriticLayout, n: usize, p: f32, rng: &mut R) {
+    pub fn draw_dropout<R: Rng + ?Sized>(
+        &mut self,
+        l: &CriticLayout,
+        n: usize,
+        p: f32,
+        rng: &mut R,
+    ) {
         let keep = T::from_f64(1.0 / (1.0 - p as f64));
         for (li, d) in self.drops.iter_mut().enumerate() {
             let w = l.layers[li].output;
@@ -134,7 +153,11 @@ impl<T: Real> CriticWorkspace<T> {
                 d.fill(T::ONE);
             } else {
                 for v in d {
-                    *v = if rng.random::<f32>() < p { T::ZERO } else { keep };
+                    *v = if rng.random::<f32>() < p {
+                        T::ZERO
+                    } else {
+                        keep
+                    };
                 }
             }
         }
@@ -142,7 +165,13 @@ impl<T: Real> CriticWorkspace<T> {
 }
 
 /// Forward pass over rows `0..n` of `ws.acts[0]`; scores into `ws.y`.
-pub(crate) fn forward<T: Real>(l: &CriticLayout, p: &[T], ws: &mut CriticWorkspace<T>, n: usize, slope: T) {
+pub(crate) fn forward<T: Real>(
+    l: &CriticLayout,
+    p: &[T],
+    ws: &mut CriticWorkspace<T>,
+    n: usize,
+    slope: T,
+) {
     let hidden = l.hidden();
     for (li, layer) in l.layers.iter().enumerate() {
         let (prev, next) = ws.acts.split_at_mut(li + 1);
@@ -164,13 +193,24 @@ pub(crate) fn forward<T: Real>(l: &CriticLayout, p: &[T], ws: &mut CriticWorkspa
 
 /// Backward chain from `ws.dzs[last]` (the score gradients, rows `0..n`) down to
 /// the first layer's pre-activation gradient `ws.dzs[0]`. No parameter gradient.
-pub(crate) fn backward_chain<T: Real>(l: &CriticLayout, p: &[T], ws: &mut CriticWorkspace<T>, n: usize) {
+pub(crate) fn backward_chain<T: Real>(
+    l: &CriticLayout,
+    p: &[T],
+    ws: &mut CriticWorkspace<T>,
+    n: usize,
+) {
     for li in (1..l.layers.len()).rev() {
         let layer = &l.layers[li];
         let (lower, upper) = ws.dzs.split_at_mut(li);
         let dz_in = &mut lower[li - 1];
         let w = layer.input;
-        layer.backward_input(p, MatRef::new(&upper[0], n, layer.output), T::ZERO, MatMut::new(dz_in, n, w), 0..w);
+        layer.backward_input(
+            p,
+            MatRef::new(&upper[0], n, layer.output),
+            T::ZERO,
+            MatMut::new(dz_in, n, w),
+            0..w,
+        );
         for (d, &m) in dz_in[..n * w].iter_mut().zip(&ws.masks[li - 1][..n * w]) {
             *d *= m;
         }
@@ -211,7 +251,11 @@ pub(crate) fn penalty_and_param_grads<T: Real>(
             let norm = row.iter().map(|&v| v * v).sum::<T>().sqrt();
             let dev = norm - T::ONE;
             value += scale * dev * dev;
-            let c = if norm > T::ZERO { scale * T::from_f64(2.0) * dev / norm } else { T::ZERO };
+            let c = if norm > T::ZERO {
+                scale * T::from_f64(2.0) * dev / norm
+            } else {
+                T::ZERO
+            };
             for v in row.iter_mut() {
                 *v *= c;
             }
@@ -222,14 +266,22 @@ pub(crate) fn penalty_and_param_grads<T: Real>(
     for (li, layer) in l.layers.iter().enumerate() {
         let x = MatRef::new(&ws.acts[li], n_total, layer.input);
         let dz = MatRef::new(&ws.dzs[li], n_total, layer.output);
-        let (gw, gb) = grad[layer.w..layer.b + layer.output].split_at_mut(layer.input * layer.output);
+        let (gw, gb) =
+            grad[layer.w..layer.b + layer.output].split_at_mut(layer.input * layer.output);
         let rows = if g > 0 { n_total } else { bias_rows };
-        gemm(T::ONE, x.rows(0, rows).t(), dz.rows(0, rows), T::ONE, MatMut::new(gw, layer.input, layer.output));
+        gemm(
+            T::ONE,
+            x.rows(0, rows).t(),
+            dz.rows(0, rows),
+            T::ONE,
+            MatMut::new(gw, layer.input, layer.output),
+        );
         add_column_sums(dz.rows(0, bias_rows), gb);
         if g > 0 && li < last {
             // du_l = dv_l W_l ; dv_{l+1} = du_l ⊙ m_l, written over the interpolate
             // rows of the next layer's input.
-            let dv = MatRef::new(&ws.acts[li], n_total, layer.input).rows(gp_rows.start, gp_rows.end);
+            let dv =
+                MatRef::new(&ws.acts[li], n_total, layer.input).rows(gp_rows.start, gp_rows.end);
             let w = layer.output;
             let du = &mut ws.du[..g * w];
             gemm(T::ONE, dv, layer.weight(p), T::ZERO, MatMut::new(du, g, w));

@@ -12,7 +12,15 @@ pub enum NnError {
     InvalidConfig { field: &'static str, reason: String },
     /// A batch passed to a step does not have the shape the network was built for.
     #[error("shape mismatch for {what}: expected {expected}, got {got}")]
-    Shape { what: &'static str, expected: String, got: String },
+    Shape {
+        what: &'static str,
+        expected: String,
+        got: String,
+    },
+    /// An input holds NaN/∞, or a step produced a non-finite loss (the update
+    /// is then skipped, so the parameters stay usable).
+    #[error("non-finite value: {0}")]
+    NonFinite(String),
     /// A checkpoint does not fit the network (missing tensor, wrong shape, unknown name).
     #[error("checkpoint mismatch: {0}")]
     Checkpoint(String),
@@ -20,10 +28,17 @@ pub enum NnError {
 
 impl NnError {
     pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
-        NnError::InvalidConfig { field, reason: reason.into() }
+        NnError::InvalidConfig {
+            field,
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn shape(what: &'static str, expected: impl ToString, got: impl ToString) -> Self {
-        NnError::Shape { what, expected: expected.to_string(), got: got.to_string() }
+        NnError::Shape {
+            what,
+            expected: expected.to_string(),
+            got: got.to_string(),
+        }
     }
 }

@@ -44,7 +44,19 @@ pub(crate) struct Losses<T> {
 }
 
 impl<T: Real> Losses<T> {
-    fn stats(self) -> StepStats {
+    /// Errors (so that the caller skips the update) when the loss is not finite.
+    pub(crate) fn check_finite(&self, step: &str) -> Result<(), NnError> {
+        if self.loss.is_finite() {
+            Ok(())
+        } else {
+            Err(NnError::NonFinite(format!(
+                "{step} loss is {:?} (training diverged; parameters left unchanged — lower the learning rate)",
+                self.loss.to_f64()
+            )))
+        }
+    }
+
+    pub(crate) fn stats(self) -> StepStats {
         StepStats {
             loss: self.loss.to_f32(),
             wasserstein: self.wasserstein.to_f32(),
@@ -79,10 +91,10 @@ pub struct GanEngine<T: Real> {
     pub(crate) gws: GenWorkspace<T>,
     pub(crate) cws: CriticWorkspace<T>,
     /// Softmax scratch for the conditional cross-entropy.
-    probs: Vec<T>,
-    inv_tau: T,
-    slope: T,
-    lambda: T,
+    pub(crate) probs: Vec<T>,
+    pub(crate) inv_tau: T,
+    pub(crate) slope: T,
+    pub(crate) lambda: T,
 }
 
 /// The production engine in `f32`.
@@ -99,12 +111,27 @@ impl<T: Real> GanEngine<T> {
         generator.init(&mut gen_params, rng);
         let mut critic_params = vec![T::ZERO; critic.n_params];
         critic.init(&mut critic_params, rng);
-        let max_cond = config.cond_columns.iter().map(|c| c.width).max().unwrap_or(0);
+        let max_cond = config
+            .cond_columns
+            .iter()
+            .map(|c| c.width)
+            .max()
+            .unwrap_or(0);
         Ok(GanEngine {
             gen_grad: vec![T::ZERO; generator.n_params],
-            gen_adam: Adam::new(generator.n_params, config.lr_generator, config.betas, config.weight_decay),
+            gen_adam: Adam::new(
+                generator.n_params,
+                config.lr_generator,
+                config.betas,
+                config.weight_decay,
+            ),
             critic_grad: vec![T::ZERO; critic.n_params],
-            critic_adam: Adam::new(critic.n_params, config.lr_critic, config.betas, config.weight_decay),
+            critic_adam: Adam::new(
+                critic.n_params,
+                config.lr_critic,
+                config.betas,
+                config.weight_decay,
+            ),
             gws: GenWorkspace::new(&generator, 0),
             cws: CriticWorkspace::new(&critic, 0),
             probs: vec![T::ZERO; max_cond],
@@ -128,6 +155,48 @@ impl<T: Real> GanEngine<T> {
         (self.generator.n_params, self.critic.n_params)
     }
 
+    /// Changes both Adam learning rates (e.g. for a decay schedule); the
+    /// moments are kept. Errors on a negative or non-finite rate.
+    pub fn set_learning_rates(&mut self, generator: f32, critic: f32) -> Result<(), NnError> {
+        for (field, v) in [("lr_generator", generator), ("lr_critic", critic)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(NnError::config(
+                    field,
+                    format!("{v} must be finite and ≥ 0"),
+                ));
+            }
+        }
+        self.config.lr_generator = generator;
+        self.config.lr_critic = critic;
+        self.gen_adam.lr = T::from_f32(generator);
+        self.critic_adam.lr = T::from_f32(critic);
+        Ok(())
+    }
+
+    /// The generator's flat parameter vector (layout = the order of
+    /// [`Self::export_parameters`]). Lets a trainer keep an exponential moving
+    /// average without allocating tensors every step.
+    pub fn generator_parameters(&self) -> &[T] {
+        &self.gen_params
+    }
+
+    /// Overwrites the generator's parameters with a vector of the same length
+    /// (e.g. an averaged copy from [`Self::generator_parameters`]).
+    pub fn set_generator_parameters(&mut self, values: &[T]) -> Result<(), NnError> {
+        if values.len() != self.gen_params.len() {
+            return Err(NnError::shape(
+                "generator parameters",
+                self.gen_params.len(),
+                values.len(),
+            ));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(NnError::NonFinite(format!("generator parameter {i}")));
+        }
+        self.gen_params.copy_from_slice(values);
+        Ok(())
+    }
+
     /// One critic update with WGAN-GP: `loss = mean C(fake) − mean C(real) + λ·GP`.
     /// `real` (batch × data_dim) with its cond rows `cond_real`; fakes are
     /// generated internally from fresh noise and `cond_fake`. The batch must be
@@ -143,9 +212,14 @@ impl<T: Real> GanEngine<T> {
         real.check("critic_step real", batch, self.config.data_dim)?;
         cond_real.check("critic_step cond_real", batch, self.config.cond_dim)?;
         cond_fake.check("critic_step cond_fake", batch, self.config.cond_dim)?;
+        real.check_finite("critic_step real")?;
+        cond_real.check_finite("critic_step cond_real")?;
+        cond_fake.check_finite("critic_step cond_fake")?;
         self.draw_critic_randomness(cond_fake, batch, rng);
         let losses = self.critic_loss_and_grad(real, cond_real, batch);
-        self.critic_adam.update(&mut self.critic_params, &self.critic_grad);
+        losses.check_finite("critic")?;
+        self.critic_adam
+            .update(&mut self.critic_params, &self.critic_grad);
         Ok(losses.stats())
     }
 
@@ -163,8 +237,10 @@ impl<T: Real> GanEngine<T> {
         let batch = self.check_batch(cond.rows)?;
         cond.check("generator_step cond", batch, self.config.cond_dim)?;
         self.check_selected(selected, batch)?;
+        cond.check_finite("generator_step cond")?;
         self.draw_generator_randomness(cond, batch, rng);
         let losses = self.generator_loss_and_grad(selected, batch);
+        losses.check_finite("generator")?;
         self.gen_adam.update(&mut self.gen_params, &self.gen_grad);
         Ok(losses.stats())
     }
@@ -176,6 +252,7 @@ impl<T: Real> GanEngine<T> {
     pub fn generate<R: Rng + ?Sized>(&self, cond: &Matrix, rng: &mut R) -> Result<Matrix, NnError> {
         let n = cond.rows;
         cond.check("generate cond", n, self.config.cond_dim)?;
+        cond.check_finite("generate cond")?;
         let d = self.config.data_dim;
         let chunk = n.clamp(1, 2048);
         let mut ws = GenWorkspace::new(&self.generator, chunk);
@@ -184,9 +261,17 @@ impl<T: Real> GanEngine<T> {
         let mut start = 0;
         while start < n {
             let m = chunk.min(n - start);
-            ws.draw_inputs(&self.generator, &cond.data[start * cd..(start + m) * cd], m, rng);
+            ws.draw_inputs(
+                &self.generator,
+                &cond.data[start * cd..(start + m) * cd],
+                m,
+                rng,
+            );
             generator::forward(&self.generator, &self.gen_params, &mut ws, m, self.inv_tau);
-            for (o, &v) in out.data[start * d..(start + m) * d].iter_mut().zip(&ws.act[..m * d]) {
+            for (o, &v) in out.data[start * d..(start + m) * d]
+                .iter_mut()
+                .zip(&ws.act[..m * d])
+            {
                 *o = v.to_f32();
             }
             start += m;
@@ -194,8 +279,8 @@ impl<T: Real> GanEngine<T> {
         Ok(out)
     }
 
-    fn check_batch(&self, batch: usize) -> Result<usize, NnError> {
-        if batch == 0 || batch % self.config.pac != 0 {
+    pub(crate) fn check_batch(&self, batch: usize) -> Result<usize, NnError> {
+        if batch == 0 || !batch.is_multiple_of(self.config.pac) {
             return Err(NnError::shape(
                 "batch size",
                 format!("a non-zero multiple of pac = {}", self.config.pac),
@@ -205,13 +290,29 @@ impl<T: Real> GanEngine<T> {
         Ok(batch)
     }
 
-    fn check_selected(&self, selected: &[Option<usize>], batch: usize) -> Result<(), NnError> {
+    pub(crate) fn check_selected(
+        &self,
+        selected: &[Option<usize>],
+        batch: usize,
+    ) -> Result<(), NnError> {
         if selected.len() != batch {
-            return Err(NnError::shape("generator_step selected", batch, selected.len()));
+            return Err(NnError::shape(
+                "generator_step selected",
+                batch,
+                selected.len(),
+            ));
         }
         let n = self.config.cond_columns.len();
-        if let Some((i, c)) = selected.iter().enumerate().find_map(|(i, s)| s.filter(|&c| c >= n).map(|c| (i, c))) {
-            return Err(NnError::shape("generator_step selected column index", format!("< {n}"), format!("{c} at row {i}")));
+        if let Some((i, c)) = selected
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.filter(|&c| c >= n).map(|c| (i, c)))
+        {
+            return Err(NnError::shape(
+                "generator_step selected column index",
+                format!("< {n}"),
+                format!("{c} at row {i}"),
+            ));
         }
         Ok(())
     }
@@ -226,35 +327,49 @@ impl<T: Real> GanEngine<T> {
         }
     }
 
-    fn groups(&self, batch: usize) -> usize {
+    pub(crate) fn groups(&self, batch: usize) -> usize {
         batch / self.config.pac
     }
 
-    fn gp_enabled(&self) -> bool {
+    pub(crate) fn gp_enabled(&self) -> bool {
         self.lambda > T::ZERO
     }
 
-    pub(crate) fn draw_critic_randomness<R: Rng + ?Sized>(&mut self, cond_fake: &Matrix, batch: usize, rng: &mut R) {
+    pub(crate) fn draw_critic_randomness<R: Rng + ?Sized>(
+        &mut self,
+        cond_fake: &Matrix,
+        batch: usize,
+        rng: &mut R,
+    ) {
         self.ensure_capacity(batch);
         let g = self.groups(batch);
-        self.gws.draw_inputs(&self.generator, &cond_fake.data, batch, rng);
+        self.gws
+            .draw_inputs(&self.generator, &cond_fake.data, batch, rng);
         let rows = if self.gp_enabled() { 3 * g } else { 2 * g };
-        self.cws.draw_dropout(&self.critic, rows, self.config.critic_dropout, rng);
+        self.cws
+            .draw_dropout(&self.critic, rows, self.config.critic_dropout, rng);
         for a in &mut self.cws.alpha[..g] {
             *a = T::from_f32(rng.random::<f32>());
         }
     }
 
-    pub(crate) fn draw_generator_randomness<R: Rng + ?Sized>(&mut self, cond: &Matrix, batch: usize, rng: &mut R) {
+    pub(crate) fn draw_generator_randomness<R: Rng + ?Sized>(
+        &mut self,
+        cond: &Matrix,
+        batch: usize,
+        rng: &mut R,
+    ) {
         self.ensure_capacity(batch);
         let g = self.groups(batch);
-        self.gws.draw_inputs(&self.generator, &cond.data, batch, rng);
-        self.cws.draw_dropout(&self.critic, g, self.config.critic_dropout, rng);
+        self.gws
+            .draw_inputs(&self.generator, &cond.data, batch, rng);
+        self.cws
+            .draw_dropout(&self.critic, g, self.config.critic_dropout, rng);
     }
 
     /// Copies `[data_row | cond_row]` pairs into the critic input (sample view:
     /// `batch × (data_dim + cond_dim)`, which *is* the pac view in memory).
-    fn fill_fake_rows(&mut self, row0: usize, batch: usize) {
+    pub(crate) fn fill_fake_rows(&mut self, row0: usize, batch: usize) {
         let (d, c) = (self.config.data_dim, self.config.cond_dim);
         let e = d + c;
         let cond0 = self.generator.wide - self.generator.cond_dim;
@@ -267,41 +382,82 @@ impl<T: Real> GanEngine<T> {
         }
     }
 
-    /// Critic loss and gradient (into `critic_grad`) from the drawn randomness.
-    pub(crate) fn critic_loss_and_grad(&mut self, real: &Matrix, cond_real: &Matrix, batch: usize) -> Losses<T> {
+    /// Copies `[real_row | cond_row]` pairs into critic input rows `row0..`.
+    pub(crate) fn fill_real_rows(
+        &mut self,
+        row0: usize,
+        real: &Matrix,
+        cond_real: &Matrix,
+        batch: usize,
+    ) {
         let (d, c) = (self.config.data_dim, self.config.cond_dim);
         let e = d + c;
-        let g = self.groups(batch);
-        let pac = self.config.pac;
-        generator::forward(&self.generator, &self.gen_params, &mut self.gws, batch, self.inv_tau);
-        {
-            let x = &mut self.cws.acts[0];
-            for j in 0..batch {
-                let dst = &mut x[j * e..(j + 1) * e];
-                for (o, &v) in dst[..d].iter_mut().zip(real.row(j)) {
-                    *o = T::from_f32(v);
-                }
-                for (o, &v) in dst[d..].iter_mut().zip(cond_real.row(j)) {
-                    *o = T::from_f32(v);
-                }
+        let x = &mut self.cws.acts[0];
+        for j in 0..batch {
+            let dst = &mut x[(row0 + j) * e..(row0 + j + 1) * e];
+            for (o, &v) in dst[..d].iter_mut().zip(real.row(j)) {
+                *o = T::from_f32(v);
+            }
+            for (o, &v) in dst[d..].iter_mut().zip(cond_real.row(j)) {
+                *o = T::from_f32(v);
             }
         }
+    }
+
+    /// Writes `α_g·real + (1 − α_g)·fake` (one α per pac group) into sample rows
+    /// `out0..out0+batch`, reading real rows at `real0` and fake rows at `fake0`
+    /// (both before `out0`).
+    pub(crate) fn fill_interpolates(
+        &mut self,
+        real0: usize,
+        fake0: usize,
+        out0: usize,
+        batch: usize,
+    ) {
+        let e = self.config.data_dim + self.config.cond_dim;
+        let pac = self.config.pac;
+        let x = &mut self.cws.acts[0];
+        let (src, dst) = x.split_at_mut(out0 * e);
+        for j in 0..batch {
+            let a = self.cws.alpha[j / pac];
+            let b = T::ONE - a;
+            let r = &src[(real0 + j) * e..(real0 + j + 1) * e];
+            let f = &src[(fake0 + j) * e..(fake0 + j + 1) * e];
+            for ((o, &r), &f) in dst[j * e..(j + 1) * e].iter_mut().zip(r).zip(f) {
+                *o = a * r + b * f;
+            }
+        }
+    }
+
+    /// Critic loss and gradient (into `critic_grad`) from the drawn randomness.
+    pub(crate) fn critic_loss_and_grad(
+        &mut self,
+        real: &Matrix,
+        cond_real: &Matrix,
+        batch: usize,
+    ) -> Losses<T> {
+        let g = self.groups(batch);
+        generator::forward(
+            &self.generator,
+            &self.gen_params,
+            &mut self.gws,
+            batch,
+            self.inv_tau,
+        );
+        self.fill_real_rows(0, real, cond_real, batch);
         self.fill_fake_rows(batch, batch);
         let gp = self.gp_enabled();
         let n_total = if gp { 3 * g } else { 2 * g };
         if gp {
-            let x = &mut self.cws.acts[0];
-            let (rf, interp) = x.split_at_mut(2 * batch * e);
-            for j in 0..batch {
-                let a = self.cws.alpha[j / pac];
-                let b = T::ONE - a;
-                let (r, f) = (&rf[j * e..(j + 1) * e], &rf[(batch + j) * e..(batch + j + 1) * e]);
-                for ((o, &r), &f) in interp[j * e..(j + 1) * e].iter_mut().zip(r).zip(f) {
-                    *o = a * r + b * f;
-                }
-            }
+            self.fill_interpolates(0, batch, 2 * batch, batch);
         }
-        critic::forward(&self.critic, &self.critic_params, &mut self.cws, n_total, self.slope);
+        critic::forward(
+            &self.critic,
+            &self.critic_params,
+            &mut self.cws,
+            n_total,
+            self.slope,
+        );
         let inv_g = T::ONE / T::from_f64(g as f64);
         let mean_real = self.cws.y[..g].iter().copied().sum::<T>() * inv_g;
         let mean_fake = self.cws.y[g..2 * g].iter().copied().sum::<T>() * inv_g;
@@ -325,17 +481,38 @@ impl<T: Real> GanEngine<T> {
             &mut self.critic_grad,
         );
         let w = mean_real - mean_fake;
-        Losses { loss: pen.value - w, wasserstein: w, penalty: pen.value, cond_loss: T::ZERO }
+        Losses {
+            loss: pen.value - w,
+            wasserstein: w,
+            penalty: pen.value,
+            cond_loss: T::ZERO,
+        }
     }
 
     /// Generator loss and gradient (into `gen_grad`) from the drawn randomness.
-    pub(crate) fn generator_loss_and_grad(&mut self, selected: &[Option<usize>], batch: usize) -> Losses<T> {
+    pub(crate) fn generator_loss_and_grad(
+        &mut self,
+        selected: &[Option<usize>],
+        batch: usize,
+    ) -> Losses<T> {
         let (d, c) = (self.config.data_dim, self.config.cond_dim);
         let e = d + c;
         let g = self.groups(batch);
-        generator::forward(&self.generator, &self.gen_params, &mut self.gws, batch, self.inv_tau);
+        generator::forward(
+            &self.generator,
+            &self.gen_params,
+            &mut self.gws,
+            batch,
+            self.inv_tau,
+        );
         self.fill_fake_rows(0, batch);
-        critic::forward(&self.critic, &self.critic_params, &mut self.cws, g, self.slope);
+        critic::forward(
+            &self.critic,
+            &self.critic_params,
+            &mut self.cws,
+            g,
+            self.slope,
+        );
         let inv_g = T::ONE / T::from_f64(g as f64);
         let adv = -(self.cws.y[..g].iter().copied().sum::<T>() * inv_g);
         let last = self.critic.layers.len() - 1;
@@ -362,17 +539,34 @@ impl<T: Real> GanEngine<T> {
             let target = argmax(&cond_row[col.cond_start..col.cond_start + col.width]);
             let r = i * d + col.output_start..i * d + col.output_start + col.width;
             let probs = &mut self.probs[..col.width];
-            ce += cross_entropy_row(&self.gws.logits[r.clone()], target, inv_b, probs, &mut self.gws.dlogits[r]);
+            ce += cross_entropy_row(
+                &self.gws.logits[r.clone()],
+                target,
+                inv_b,
+                probs,
+                &mut self.gws.dlogits[r],
+            );
         }
         let ce = ce * inv_b;
         self.gen_grad.fill(T::ZERO);
-        generator::backward(&self.generator, &self.gen_params, &mut self.gws, batch, &mut self.gen_grad);
-        Losses { loss: adv + ce, wasserstein: adv, penalty: T::ZERO, cond_loss: ce }
+        generator::backward(
+            &self.generator,
+            &self.gen_params,
+            &mut self.gws,
+            batch,
+            &mut self.gen_grad,
+        );
+        Losses {
+            loss: adv + ce,
+            wasserstein: adv,
+            penalty: T::ZERO,
+            cond_loss: ce,
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{CondColumn, OutputSpan, SpanActivation};
     use crate::testutil::assert_grad_close;
@@ -384,14 +578,38 @@ mod tests {
     /// two conditional columns.
     pub(crate) fn tiny_config() -> GanConfig {
         let outputs = vec![
-            OutputSpan { start: 0, width: 1, activation: SpanActivation::Tanh },
-            OutputSpan { start: 1, width: 3, activation: SpanActivation::Softmax },
-            OutputSpan { start: 4, width: 1, activation: SpanActivation::Identity },
-            OutputSpan { start: 5, width: 2, activation: SpanActivation::Softmax },
+            OutputSpan {
+                start: 0,
+                width: 1,
+                activation: SpanActivation::Tanh,
+            },
+            OutputSpan {
+                start: 1,
+                width: 3,
+                activation: SpanActivation::Softmax,
+            },
+            OutputSpan {
+                start: 4,
+                width: 1,
+                activation: SpanActivation::Identity,
+            },
+            OutputSpan {
+                start: 5,
+                width: 2,
+                activation: SpanActivation::Softmax,
+            },
         ];
         let cond_columns = vec![
-            CondColumn { output_start: 1, cond_start: 0, width: 3 },
-            CondColumn { output_start: 5, cond_start: 3, width: 2 },
+            CondColumn {
+                output_start: 1,
+                cond_start: 0,
+                width: 3,
+            },
+            CondColumn {
+                output_start: 5,
+                cond_start: 3,
+                width: 2,
+            },
         ];
         GanConfig {
             noise_dim: 4,
@@ -403,11 +621,17 @@ mod tests {
         }
     }
 
-    fn random_matrix(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Matrix {
-        Matrix { rows, cols, data: (0..rows * cols).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect() }
+    pub(crate) fn random_matrix(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Matrix {
+        Matrix {
+            rows,
+            cols,
+            data: (0..rows * cols)
+                .map(|_| rng.random::<f32>() * 2.0 - 1.0)
+                .collect(),
+        }
     }
 
-    fn one_hot_conds(rows: usize, rng: &mut ChaCha8Rng) -> (Matrix, Vec<Option<usize>>) {
+    pub(crate) fn one_hot_conds(rows: usize, rng: &mut ChaCha8Rng) -> (Matrix, Vec<Option<usize>>) {
         let mut m = Matrix::zeros(rows, 5);
         let mut sel = Vec::new();
         for i in 0..rows {
@@ -427,7 +651,7 @@ mod tests {
     }
 
     /// Central differences of `loss` w.r.t. each of `params`, restoring them after.
-    fn fd(params: &mut Vec<f64>, mut loss: impl FnMut(&[f64]) -> f64) -> Vec<f64> {
+    fn fd(params: &mut [f64], mut loss: impl FnMut(&[f64]) -> f64) -> Vec<f64> {
         let h = 1e-6;
         (0..params.len())
             .map(|i| {
@@ -469,12 +693,20 @@ mod tests {
 
     #[test]
     fn critic_gradient_without_penalty_or_dropout_matches_finite_differences() {
-        check_critic_gradient(GanConfig { gp_lambda: 0.0, critic_dropout: 0.0, ..tiny_config() });
+        check_critic_gradient(GanConfig {
+            gp_lambda: 0.0,
+            critic_dropout: 0.0,
+            ..tiny_config()
+        });
     }
 
     #[test]
     fn critic_gradient_pac1_single_hidden_layer_matches_finite_differences() {
-        check_critic_gradient(GanConfig { pac: 1, critic_hidden: vec![9], ..tiny_config() });
+        check_critic_gradient(GanConfig {
+            pac: 1,
+            critic_hidden: vec![9],
+            ..tiny_config()
+        });
     }
 
     #[test]
@@ -508,8 +740,11 @@ mod tests {
         for (i, s) in selected.iter().enumerate() {
             let Some(c) = s else { continue };
             let col = gan.config.cond_columns[*c];
-            let logits = &gan.gws.logits[i * 7 + col.output_start..i * 7 + col.output_start + col.width];
-            let target = (0..col.width).find(|&k| cond.row(i)[col.cond_start + k] == 1.0).unwrap();
+            let logits =
+                &gan.gws.logits[i * 7 + col.output_start..i * 7 + col.output_start + col.width];
+            let target = (0..col.width)
+                .find(|&k| cond.row(i)[col.cond_start + k] == 1.0)
+                .unwrap();
             let lse = logits.iter().map(|v| v.exp()).sum::<f64>().ln();
             want += lse - logits[target];
         }

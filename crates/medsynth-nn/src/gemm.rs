@@ -27,7 +27,11 @@ pub(crate) struct MatMut<'a, T> {
 }
 
 fn extent(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
-    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+    if rows == 0 || cols == 0 {
+        0
+    } else {
+        (rows - 1) * rs + (cols - 1) * cs + 1
+    }
 }
 
 impl<'a, T> MatRef<'a, T> {
@@ -38,22 +42,40 @@ impl<'a, T> MatRef<'a, T> {
 
     /// Row-major view with row stride `rs` (a column block of a wider matrix).
     pub fn strided(data: &'a [T], rows: usize, cols: usize, rs: usize) -> Self {
-        let v = MatRef { data, rows, cols, rs, cs: 1 };
-        assert!(extent(rows, cols, rs, 1) <= v.data.len(), "view exceeds buffer");
+        let v = MatRef {
+            data,
+            rows,
+            cols,
+            rs,
+            cs: 1,
+        };
+        assert!(
+            extent(rows, cols, rs, 1) <= v.data.len(),
+            "view exceeds buffer"
+        );
         v
     }
 
     pub fn t(self) -> Self {
-        MatRef { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
     }
 
     /// Rows `r0..r1`.
     pub fn rows(self, r0: usize, r1: usize) -> Self {
         assert!(r0 <= r1 && r1 <= self.rows);
         let off = if r1 > r0 { r0 * self.rs } else { 0 };
-        MatRef { data: &self.data[off.min(self.data.len())..], rows: r1 - r0, ..self }
+        MatRef {
+            data: &self.data[off.min(self.data.len())..],
+            rows: r1 - r0,
+            ..self
+        }
     }
-
 }
 
 impl<'a, T> MatMut<'a, T> {
@@ -62,8 +84,17 @@ impl<'a, T> MatMut<'a, T> {
     }
 
     pub fn strided(data: &'a mut [T], rows: usize, cols: usize, rs: usize) -> Self {
-        assert!(extent(rows, cols, rs, 1) <= data.len(), "view exceeds buffer");
-        MatMut { data, rows, cols, rs, cs: 1 }
+        assert!(
+            extent(rows, cols, rs, 1) <= data.len(),
+            "view exceeds buffer"
+        );
+        MatMut {
+            data,
+            rows,
+            cols,
+            rs,
+            cs: 1,
+        }
     }
 
     /// Rows `r0..r1`, consuming the view.
@@ -71,9 +102,14 @@ impl<'a, T> MatMut<'a, T> {
         assert!(r0 <= r1 && r1 <= self.rows);
         let off = if r1 > r0 { r0 * self.rs } else { 0 };
         let len = self.data.len();
-        MatMut { data: &mut self.data[off.min(len)..], rows: r1 - r0, cols: self.cols, rs: self.rs, cs: self.cs }
+        MatMut {
+            data: &mut self.data[off.min(len)..],
+            rows: r1 - r0,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
     }
-
 
     /// Row `i` as a slice (row-major views only).
     pub fn row_mut(&mut self, i: usize) -> &mut [T] {
@@ -86,7 +122,13 @@ impl<'a, T> MatMut<'a, T> {
 /// garbage or NaN). Shape and extent checks are hard asserts: the views are
 /// built by this crate from validated sizes, so a failure is an engine bug,
 /// and the checks are what makes the `unsafe` call sound.
-pub(crate) fn gemm<T: Real>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+pub(crate) fn gemm<T: Real>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
     assert_eq!(a.rows, c.rows, "gemm: A rows vs C rows");
     assert_eq!(b.cols, c.cols, "gemm: B cols vs C cols");
     assert_eq!(a.cols, b.rows, "gemm: inner dimensions");
@@ -150,7 +192,13 @@ mod tests {
         let want = naive(&a, &b, m, k, n);
         // C stored as the right-hand column block (cols 1..3) of a 3×3 buffer.
         let mut buf = vec![7.0; m * 3];
-        gemm(1.0, MatRef::new(&a, m, k), MatRef::new(&b, k, n), 0.0, MatMut::strided(&mut buf[1..], m, n, 3));
+        gemm(
+            1.0,
+            MatRef::new(&a, m, k),
+            MatRef::new(&b, k, n),
+            0.0,
+            MatMut::strided(&mut buf[1..], m, n, 3),
+        );
         for i in 0..m {
             assert_eq!(buf[i * 3], 7.0);
             for j in 0..n {
@@ -159,7 +207,13 @@ mod tests {
         }
         // (Bᵀ Aᵀ)ᵀ = A B: check transposed views with beta accumulation.
         let mut ct = vec![1.0; n * m];
-        gemm(1.0, MatRef::new(&b, k, n).t(), MatRef::new(&a, m, k).t(), 2.0, MatMut::new(&mut ct, n, m));
+        gemm(
+            1.0,
+            MatRef::new(&b, k, n).t(),
+            MatRef::new(&a, m, k).t(),
+            2.0,
+            MatMut::new(&mut ct, n, m),
+        );
         for i in 0..m {
             for j in 0..n {
                 assert!((ct[j * m + i] - (want[i * n + j] + 2.0)).abs() < 1e-12);

@@ -49,7 +49,11 @@ mod tests {
         let loss = |z: &[f64]| {
             let mut x = z.to_vec();
             normalise_row(&mut x);
-            x.iter().zip(&gamma).zip(&c).map(|((x, g), c)| x * g * c).sum::<f64>()
+            x.iter()
+                .zip(&gamma)
+                .zip(&c)
+                .map(|((x, g), c)| x * g * c)
+                .sum::<f64>()
         };
         let mut xhat = z.to_vec();
         let inv = normalise_row(&mut xhat);

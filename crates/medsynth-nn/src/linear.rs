@@ -26,7 +26,12 @@ impl Linear {
         let w = *offset;
         let b = w + input * output;
         *offset = b + output;
-        Linear { input, output, w, b }
+        Linear {
+            input,
+            output,
+            w,
+            b,
+        }
     }
 
     pub fn weight<'a, T>(&self, p: &'a [T]) -> MatRef<'a, T> {
@@ -58,7 +63,13 @@ impl Linear {
     /// Accumulates `dW += xᵀ·dy` and `db += Σ_rows dy` into the flat gradient.
     pub fn backward_params<T: Real>(&self, x: MatRef<'_, T>, dy: MatRef<'_, T>, grad: &mut [T]) {
         let (gw, gb) = grad[self.w..self.b + self.output].split_at_mut(self.input * self.output);
-        gemm(T::ONE, x.t(), dy, T::ONE, MatMut::new(gw, self.input, self.output));
+        gemm(
+            T::ONE,
+            x.t(),
+            dy,
+            T::ONE,
+            MatMut::new(gw, self.input, self.output),
+        );
         add_column_sums(dy, gb);
     }
 
@@ -115,7 +126,13 @@ mod tests {
         let num = numeric_grad(&p, |q| loss(q, &x));
         assert_grad_close(&g, &num, 1e-7);
         let mut dx = vec![0.0; 20];
-        l.backward_input(&p, MatRef::new(&c, 5, 3), 0.0, MatMut::new(&mut dx, 5, 4), 0..4);
+        l.backward_input(
+            &p,
+            MatRef::new(&c, 5, 3),
+            0.0,
+            MatMut::new(&mut dx, 5, 4),
+            0..4,
+        );
         let numx = numeric_grad(&x, |xx| loss(&p, xx));
         assert_grad_close(&dx, &numx, 1e-7);
     }

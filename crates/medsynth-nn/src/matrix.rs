@@ -19,7 +19,11 @@ pub type Matrix = Mat<f32>;
 impl<T: Real> Mat<T> {
     /// A `rows × cols` matrix of zeros.
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Mat { rows, cols, data: vec![T::ZERO; rows * cols] }
+        Mat {
+            rows,
+            cols,
+            data: vec![T::ZERO; rows * cols],
+        }
     }
 
     /// Wraps a row-major buffer, checking that its length is `rows × cols`.
@@ -50,12 +54,35 @@ impl<T: Real> Mat<T> {
         self.data.len() == self.rows * self.cols
     }
 
-    pub(crate) fn check(&self, what: &'static str, rows: usize, cols: usize) -> Result<(), NnError> {
+    /// Errors if any value is NaN or infinite, naming the first bad cell.
+    pub(crate) fn check_finite(&self, what: &str) -> Result<(), NnError> {
+        match self.data.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(i) => Err(NnError::NonFinite(format!(
+                "{what} row {} column {} is {:?}",
+                i / self.cols.max(1),
+                i % self.cols.max(1),
+                self.data[i]
+            ))),
+        }
+    }
+
+    pub(crate) fn check(
+        &self,
+        what: &'static str,
+        rows: usize,
+        cols: usize,
+    ) -> Result<(), NnError> {
         if self.rows != rows || self.cols != cols || !self.is_consistent() {
             return Err(NnError::shape(
                 what,
                 format!("{rows}×{cols}"),
-                format!("{}×{} with {} values", self.rows, self.cols, self.data.len()),
+                format!(
+                    "{}×{} with {} values",
+                    self.rows,
+                    self.cols,
+                    self.data.len()
+                ),
             ));
         }
         Ok(())
@@ -69,7 +96,10 @@ mod tests {
     #[test]
     fn from_vec_checks_length() {
         assert!(Matrix::from_vec(2, 3, vec![0.0; 6]).is_ok());
-        assert!(matches!(Matrix::from_vec(2, 3, vec![0.0; 5]), Err(NnError::Shape { .. })));
+        assert!(matches!(
+            Matrix::from_vec(2, 3, vec![0.0; 5]),
+            Err(NnError::Shape { .. })
+        ));
     }
 
     #[test]

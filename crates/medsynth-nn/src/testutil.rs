@@ -21,6 +21,9 @@ pub(crate) fn assert_grad_close(analytic: &[f64], numeric: &[f64], tol: f64) {
     assert_eq!(analytic.len(), numeric.len());
     for (i, (a, n)) in analytic.iter().zip(numeric).enumerate() {
         let scale = 1f64.max(a.abs()).max(n.abs());
-        assert!((a - n).abs() <= tol * scale, "gradient {i}: analytic {a} vs numeric {n}");
+        assert!(
+            (a - n).abs() <= tol * scale,
+            "gradient {i}: analytic {a} vs numeric {n}"
+        );
     }
 }

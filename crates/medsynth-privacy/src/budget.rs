@@ -24,7 +24,9 @@ pub fn default_delta(n_records: usize) -> f64 {
 /// A total (ε, δ) budget.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Budget {
+    /// Total ε (privacy loss bound).
     pub epsilon: f64,
+    /// Total δ (probability the ε bound may fail).
     pub delta: f64,
 }
 
@@ -102,9 +104,13 @@ impl Budget {
 /// How a total budget is divided between the two phases of a run.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BudgetPlan {
+    /// The user's whole budget.
     pub total: Budget,
+    /// Share of ε and δ given to preprocessing.
     pub preprocessing_fraction: f64,
+    /// Budget for DP bounds, category counts and conditional-vector frequencies.
     pub preprocessing: Budget,
+    /// Budget for DP-SGD.
     pub training: Budget,
 }
 
@@ -117,9 +123,10 @@ impl BudgetPlan {
                 epsilon: total.epsilon * fraction,
                 delta: total.delta * fraction,
             },
+            // Remainders rather than products, so the parts add up to the total.
             training: Budget {
-                epsilon: total.epsilon * (1.0 - fraction),
-                delta: total.delta * (1.0 - fraction),
+                epsilon: total.epsilon - total.epsilon * fraction,
+                delta: total.delta - total.delta * fraction,
             },
         }
     }

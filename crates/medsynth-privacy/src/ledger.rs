@@ -309,14 +309,18 @@ pub enum Composition {
 /// The total privacy cost of a ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PrivacySpent {
+    /// Total ε of the run.
     pub epsilon: f64,
+    /// The run's δ at which ε is stated.
     pub delta: f64,
+    /// Which composition gave the (smaller) total.
     pub composition: Composition,
 }
 
 /// Everything released about the real data during a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
+    /// Releases in the order they happened.
     pub entries: Vec<LedgerEntry>,
 }
 
@@ -382,7 +386,9 @@ impl Ledger {
             tight += acc.epsilon(rdp_delta)?.epsilon;
         }
         let (sum_eps, sum_delta) = self.basic_total();
-        if sum_delta <= delta && sum_eps <= tight {
+        // Relative slack of 1e-12 absorbs rounding when a budget's δ was split
+        // into parts (0.1·δ + 0.9·δ need not equal δ in floating point).
+        if sum_delta <= delta * (1.0 + 1e-12) && sum_eps <= tight {
             return Ok(PrivacySpent {
                 epsilon: sum_eps,
                 delta,
@@ -393,6 +399,34 @@ impl Ledger {
             epsilon: tight,
             delta,
             composition: Composition::Rdp,
+        })
+    }
+}
+
+/// The `privacy` section of `manifest.json`: total ε at the run's δ and the
+/// ledger, so that a reader can both trust the headline number and recompute
+/// it from the entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyManifest {
+    /// Total ε composed over the ledger.
+    pub epsilon: f64,
+    /// The run's δ.
+    pub delta: f64,
+    /// How the total was composed.
+    pub composition: Composition,
+    /// Every release, in order.
+    pub ledger: Vec<LedgerEntry>,
+}
+
+impl Ledger {
+    /// Composes the ledger at `delta` and packages it for `manifest.json`.
+    pub fn manifest(&self, delta: f64) -> Result<PrivacyManifest> {
+        let spent = self.total(delta)?;
+        Ok(PrivacyManifest {
+            epsilon: spent.epsilon,
+            delta: spent.delta,
+            composition: spent.composition,
+            ledger: self.entries.clone(),
         })
     }
 }
@@ -459,6 +493,18 @@ mod tests {
         );
         let t = l.total(1e-5).unwrap();
         assert!(t.epsilon <= 0.1 + 1e-12);
+    }
+
+    #[test]
+    fn manifest_section_has_total_and_entries() {
+        let mut l = Ledger::new();
+        l.push(dpsgd(100));
+        let m = l.manifest(1e-5).unwrap();
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["delta"], 1e-5);
+        assert_eq!(v["composition"], "basic");
+        assert_eq!(v["ledger"][0]["params"]["steps"], 100);
+        assert!((m.epsilon - l.entries[0].epsilon).abs() < 1e-12);
     }
 
     #[test]

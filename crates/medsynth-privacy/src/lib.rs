@@ -24,6 +24,6 @@ pub mod noise;
 pub use budget::{Budget, BudgetPlan, DEFAULT_PREPROCESSING_FRACTION, default_delta};
 pub use dpsgd::{DpSgdPlan, PoissonSampler};
 pub use error::{PrivacyError, Result};
-pub use ledger::{Accounting, Ledger, LedgerEntry, PrivacySpent};
+pub use ledger::{Accounting, Composition, Ledger, LedgerEntry, PrivacyManifest, PrivacySpent};
 pub use mechanisms::Released;
 pub use noise::{NoiseSource, OsNoise, SeededNoise};

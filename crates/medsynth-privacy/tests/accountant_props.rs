@@ -19,7 +19,15 @@ proptest! {
         let q2 = (q + dq).min(1.0);
         let a = dp_sgd_epsilon(q, s, steps, 1e-5).unwrap();
         let b = dp_sgd_epsilon(q2, s, steps, 1e-5).unwrap();
-        prop_assert!(b >= a * (1.0 - 1e-9), "q {q}: {a}, q {q2}: {b}");
+        // True RDP is monotone in q. The computed bound follows dp_accounting,
+        // which drops fractional orders whose series does not converge; when
+        // ε ≫ 50 (useless for privacy) a small order can converge at the
+        // larger q only, and ε dips by 1–5 % — dp_accounting 0.6 shows the same
+        // dips (e.g. q 0.867 → 0.877, σ 1.21, 329 steps: 153.24 → 151.70).
+        // So the property is asserted, strictly, where ε < 50.
+        if a < 50.0 {
+            prop_assert!(b >= a * (1.0 - 1e-9), "q {q}: {a}, q {q2}: {b}");
+        }
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub fn read_with_schema(ctx: &Ctx, data: &Path, schema_path: Option<&Path>) -> R
             let schema = Schema::load(sp)
                 .with_context(|| format!("reading schema {}", sp.display()))?;
             let table = read_table(ctx, data, Some(&schema))?;
-            let schema = schema.resolve_against(&table, sp)?;
+            let mut schema = schema;
+            schema.fill_from_data(&table);
             validate::validate(&schema, &table, sp, data)?;
             Ok((table, schema))
         }
@@ -69,4 +70,13 @@ pub fn read_with_schema(ctx: &Ctx, data: &Path, schema_path: Option<&Path>) -> R
             Ok((table, report.schema))
         }
     }
+}
+
+/// The snake_case name serde gives an enum value (`birth_date`,
+/// `pseudonymize`), so that text output uses the schema.json spelling.
+pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

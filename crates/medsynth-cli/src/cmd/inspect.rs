@@ -83,20 +83,13 @@ pub fn summarise(table: &Table, schema: &[ColumnSchema]) -> Vec<ColumnSummary> {
                 distinct: infer::distinct_count(col),
                 example,
                 identifier,
-                identifier_type: cs.identifier.map(|t| enum_name(&t)),
-                suggested_action: cs.action.map(|a| enum_name(&a)),
+                identifier_type: cs.identifier.map(|t| common::enum_name(&t)),
+                suggested_action: cs.action.map(|a| common::enum_name(&a)),
             }
         })
         .collect()
 }
 
-/// The snake_case name serde gives an enum value (`birth_date`, `pseudonymize`).
-fn enum_name<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
 
 /// Hides an identifier's value but keeps its shape: letters become `x`
 /// (the first of each word kept), digits `#`.

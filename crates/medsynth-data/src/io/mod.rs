@@ -110,11 +110,6 @@ pub fn format_from_extension(path: &Path) -> Option<Format> {
     }
 }
 
-/// The format to write `path` in: by extension, CSV when unknown.
-fn output_format(path: &Path) -> Format {
-    format_from_extension(path).unwrap_or(Format::Csv)
-}
-
 /// Reads a CSV or Parquet file into a [`Table`].
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     match detect_format(path)? {

@@ -58,7 +58,7 @@ impl TableWriter {
         if layout.n_cols() == 0 {
             return Err(DataError::invalid(Location::file(path), "cannot write a table without columns"));
         }
-        let mut file = AtomicFile::create(path)?;
+        let file = AtomicFile::create(path)?;
         let format = format_from_extension(path).unwrap_or(Format::Csv);
         let sink = match format {
             Format::Csv => {
@@ -89,8 +89,6 @@ impl TableWriter {
                 Sink::Parquet { writer, schema }
             }
         };
-        // Keep the handle alive so the temporary file is removed on drop.
-        let _ = file.file();
         Ok(TableWriter { file: Some(file), sink: Some(sink), layout: layout_of(layout), rows: 0 })
     }
 

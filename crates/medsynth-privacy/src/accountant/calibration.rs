@@ -66,8 +66,16 @@ pub fn max_steps(target_epsilon: f64, delta: f64, sigma: f64, q: f64) -> Result<
     delta_value(delta)?;
     unit_interval("sampling_rate", q)?;
     const CAP: u64 = 1_000_000_000;
-    let fits =
-        |n: u64| -> Result<bool> { Ok(dp_sgd_epsilon(q, sigma, n, delta)? <= target_epsilon) };
+    // RDP is linear in the number of steps: compute one step's curve once.
+    let mut one = RdpAccountant::new();
+    one.compose_poisson_gaussian(q, sigma, 1)?;
+    let mut scaled = vec![0.0; one.rdp().len()];
+    let mut fits = |n: u64| -> Result<bool> {
+        for (s, r) in scaled.iter_mut().zip(one.rdp()) {
+            *s = r * n as f64;
+        }
+        Ok(epsilon_from_rdp(one.orders(), &scaled, delta)?.epsilon <= target_epsilon)
+    };
     if !fits(1)? {
         return Ok(0);
     }

@@ -13,7 +13,9 @@ use crate::error::{PrivacyError, Result, delta_value};
 /// last order means the grid limits the bound).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpsilonAtOrder {
+    /// The ε guarantee.
     pub epsilon: f64,
+    /// The Rényi order at which the minimum was attained.
     pub order: f64,
 }
 

@@ -8,7 +8,9 @@ use crate::error::{PrivacyError, Result};
 /// none, C is too large and the noise (∝ C) is wasted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClipStats {
+    /// Examples processed.
     pub examples: usize,
+    /// Examples whose gradient norm exceeded the clip norm.
     pub clipped: usize,
 }
 

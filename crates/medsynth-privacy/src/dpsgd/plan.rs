@@ -12,9 +12,13 @@ use crate::noise::NoiseSource;
 /// `sampling_rate`, for `steps` steps.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DpSgdPlan {
+    /// σ/C: noise std relative to the clip norm; the only knob of the privacy cost besides q and steps.
     pub noise_multiplier: f64,
+    /// q: probability that a record is in a given batch (expected batch size / n).
     pub sampling_rate: f64,
+    /// Number of noisy gradient steps (of the network that sees real data).
     pub steps: u64,
+    /// C: per-example gradient L2 norm bound; sets the sensitivity of the gradient sum.
     pub clip_norm: f64,
 }
 

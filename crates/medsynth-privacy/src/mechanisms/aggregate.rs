@@ -7,8 +7,8 @@ use super::{Noise, Released, check_finite};
 use crate::error::{PrivacyError, Result};
 use crate::noise::NoiseSource;
 
-/// Number of records + noise (sensitivity 1), rounded and clamped at 0 —
-/// post-processing that costs nothing and removes impossible values.
+/// Number of records + integer noise (sensitivity 1; discrete Gaussian or
+/// discrete Laplace), clamped at 0 — post-processing that costs nothing.
 pub fn noisy_count(
     name: &str,
     count: u64,
@@ -16,14 +16,20 @@ pub fn noisy_count(
     src: &mut impl NoiseSource,
 ) -> Result<Released<f64>> {
     noise.validate()?;
-    let value = (count as f64 + noise.sample(1.0, src)).round().max(0.0);
+    let value = noisy_integer(count, noise, src);
     let mut extra = Map::new();
     extra.insert("query".into(), name.into());
     extra.insert("sensitivity".into(), 1.0.into());
     Ok(Released {
         value,
-        entry: noise.entry("noisy_count", 1, 0.0, extra)?,
+        entry: noise.integer_entry("noisy_count", 1, 0.0, extra)?,
     })
+}
+
+/// `count` + integer noise, clamped at 0, as f64.
+pub(crate) fn noisy_integer(count: u64, noise: Noise, src: &mut impl NoiseSource) -> f64 {
+    let c = i64::try_from(count).unwrap_or(i64::MAX);
+    c.saturating_add(noise.sample_integer(src)).max(0) as f64
 }
 
 fn check_bounds(lower: f64, upper: f64) -> Result<()> {

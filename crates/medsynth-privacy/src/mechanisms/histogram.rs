@@ -3,7 +3,8 @@
 //!
 //! Adding or removing one record changes one count by 1, so the count vector
 //! has L1 = L2 sensitivity 1 and one noise draw per category suffices.
-//! Post-processing (free): counts rounded and clamped at 0; categories whose
+//! The noise is integer-valued (discrete Gaussian or discrete Laplace, see
+//! [`NoiseSource`]). Post-processing (free): counts clamped at 0; categories whose
 //! noisy count is below a threshold are merged into an "other" bucket.
 //!
 //! Two cases for *which* categories are released:
@@ -23,6 +24,7 @@
 use serde_json::Map;
 use statrs::function::erf::erfc_inv;
 
+use super::aggregate::noisy_integer;
 use super::{Noise, Released};
 use crate::error::{PrivacyError, Result};
 use crate::noise::NoiseSource;
@@ -51,17 +53,32 @@ pub struct HistogramRelease {
     pub threshold: f64,
 }
 
-/// Threshold for a data-derived domain: 1 + the (1 − δₜ) quantile of one
-/// noise draw, so a category with a single record passes with prob. ≤ δₜ.
+/// Threshold for a data-derived domain: the smallest integer τ such that a
+/// category with a single record (noisy count 1 + Z, Z the integer noise)
+/// reaches τ with probability at most δₜ.
+///
+/// * Discrete Laplace, p = e^{−1/m}: P(Z ≥ k) = p^k/(1 + p) for k ≥ 1, so
+///   k = ⌈ln(δₜ(1 + p))/ln p⌉.
+/// * Discrete Gaussian: P(Z ≥ k) ≤ P(N(0, σ²) ≥ k − 1) (each term e^{−j²/2σ²}
+///   is below the integral over [j − 1, j], and the normaliser Σ e^{−j²/2σ²}
+///   is at least √(2π)σ by Poisson summation), so k = ⌈σ Φ⁻¹(1 − δₜ)⌉ + 1.
+///
+/// τ = 1 + k.
 fn stability_threshold(noise: Noise, threshold_delta: f64) -> f64 {
-    match noise {
+    let k = match noise {
         Noise::Laplace { noise_multiplier } => {
-            1.0 + noise_multiplier * (1.0 / (2.0 * threshold_delta)).ln()
+            let ln_p = -1.0 / noise_multiplier;
+            let p = ln_p.exp();
+            ((threshold_delta * (1.0 + p)).ln() / ln_p).ceil().max(1.0)
         }
         Noise::Gaussian {
             noise_multiplier, ..
-        } => 1.0 + noise_multiplier * std::f64::consts::SQRT_2 * erfc_inv(2.0 * threshold_delta),
-    }
+        } => {
+            let z = std::f64::consts::SQRT_2 * erfc_inv(2.0 * threshold_delta);
+            (noise_multiplier * z).ceil().max(0.0) + 1.0
+        }
+    };
+    1.0 + k
 }
 
 /// Releases noisy counts of `counts` (category, true count); see module docs.
@@ -87,7 +104,7 @@ pub fn noisy_histogram(
         HistogramDomain::Public => {
             release.threshold = 2.0 * noise.std();
             for (cat, c) in counts {
-                let v = (*c as f64 + noise.sample(1.0, src)).round().max(0.0);
+                let v = noisy_integer(*c, noise, src);
                 if v < release.threshold {
                     release.other += v;
                     release.merged.push(cat.clone());
@@ -97,7 +114,7 @@ pub fn noisy_histogram(
             }
             extra.insert("domain".into(), "public".into());
             extra.insert("threshold".into(), release.threshold.into());
-            let entry = noise.entry("noisy_histogram", 1, 0.0, extra)?;
+            let entry = noise.integer_entry("noisy_histogram", 1, 0.0, extra)?;
             Ok(Released {
                 value: release,
                 entry,
@@ -114,19 +131,19 @@ pub fn noisy_histogram(
             release.threshold = stability_threshold(noise, threshold_delta);
             let mut suppressed_records = 0u64;
             for (cat, c) in counts.iter().filter(|(_, c)| *c > 0) {
-                let v = *c as f64 + noise.sample(1.0, src);
+                // Compared before clamping; τ ≥ 2, so clamping would not matter.
+                let c_i = i64::try_from(*c).unwrap_or(i64::MAX);
+                let v = c_i.saturating_add(noise.sample_integer(src)) as f64;
                 if v < release.threshold {
                     suppressed_records += c;
                 } else {
-                    release.counts.push((cat.clone(), v.round().max(0.0)));
+                    release.counts.push((cat.clone(), v));
                 }
             }
-            release.other = (suppressed_records as f64 + noise.sample(1.0, src))
-                .round()
-                .max(0.0);
+            release.other = noisy_integer(suppressed_records, noise, src);
             extra.insert("domain".into(), "data_derived".into());
             extra.insert("threshold".into(), release.threshold.into());
-            let entry = noise.entry("noisy_histogram", 2, threshold_delta, extra)?;
+            let entry = noise.integer_entry("noisy_histogram", 2, threshold_delta, extra)?;
             Ok(Released {
                 value: release,
                 entry,
@@ -196,15 +213,19 @@ mod tests {
 
     #[test]
     fn stability_threshold_bounds_singleton_probability() {
-        // P(1 + Lap(b) ≥ τ) = ½ exp(-(τ-1)/b) must equal δ.
+        // Discrete Laplace: P(Z ≥ τ − 1) = p^{τ−1}/(1+p) ≤ δ, and τ is minimal.
+        let (m, d) = (2.0, 1e-5);
         let t = stability_threshold(
             Noise::Laplace {
-                noise_multiplier: 2.0,
+                noise_multiplier: m,
             },
-            1e-5,
+            d,
         );
-        assert!((0.5 * (-(t - 1.0) / 2.0).exp() - 1e-5).abs() < 1e-15);
-        // Gaussian: τ − 1 = σ·Φ⁻¹(1 − δ); Φ⁻¹(1 − 1e-5) ≈ 4.264890793922825.
+        let p = (-1.0f64 / m).exp();
+        let tail = |k: f64| p.powf(k) / (1.0 + p);
+        assert!(t.fract() == 0.0);
+        assert!(tail(t - 1.0) <= d && tail(t - 2.0) > d, "τ = {t}");
+        // Discrete Gaussian: τ − 2 ≥ σ·Φ⁻¹(1 − δ); Φ⁻¹(1 − 1e-5) ≈ 4.264890793922825.
         let g = stability_threshold(
             Noise::Gaussian {
                 noise_multiplier: 1.0,
@@ -212,6 +233,6 @@ mod tests {
             },
             1e-5,
         );
-        assert!((g - 1.0 - 4.264_890_793_922_825).abs() < 1e-9, "{g}");
+        assert_eq!(g, 1.0 + 5.0 + 1.0);
     }
 }

@@ -26,7 +26,9 @@ use crate::noise::NoiseSource;
 /// A released value and the ledger entry recording what it cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Released<T> {
+    /// The privatised value, safe to publish.
     pub value: T,
+    /// What it cost; must be pushed onto the run's ledger.
     pub entry: LedgerEntry,
 }
 
@@ -94,6 +96,43 @@ impl Noise {
                 noise_multiplier, ..
             } => src.gaussian(noise_multiplier * sensitivity),
             Noise::Laplace { noise_multiplier } => src.laplace(noise_multiplier * sensitivity),
+        }
+    }
+
+    /// One draw of *integer* noise for a query of sensitivity 1 (counts):
+    /// discrete Gaussian with the same σ, or discrete Laplace with the same
+    /// scale. Same privacy accounting as their continuous versions (CKS 2020
+    /// for the Gaussian; the discrete Laplace is accounted as pure ε = 1/m).
+    fn sample_integer(&self, src: &mut impl NoiseSource) -> i64 {
+        match *self {
+            Noise::Gaussian {
+                noise_multiplier, ..
+            } => src.discrete_gaussian(noise_multiplier),
+            Noise::Laplace { noise_multiplier } => src.discrete_laplace(noise_multiplier),
+        }
+    }
+
+    /// The ledger entry for releases made with [`Noise::sample_integer`].
+    fn integer_entry(
+        &self,
+        mechanism: &str,
+        count: u64,
+        additional_delta: f64,
+        mut extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<LedgerEntry> {
+        extra.insert("noise".into(), "discrete".into());
+        match *self {
+            Noise::Gaussian { .. } => self.entry(mechanism, count, additional_delta, extra),
+            Noise::Laplace { noise_multiplier } => LedgerEntry::new(
+                mechanism,
+                Accounting::PureDp {
+                    epsilon: 1.0 / noise_multiplier,
+                    count,
+                },
+                1e-10,
+                additional_delta,
+                extra,
+            ),
         }
     }
 

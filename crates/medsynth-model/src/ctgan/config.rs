@@ -1,0 +1,92 @@
+//! CTGAN hyper-parameters, with defaults chosen by table size.
+//!
+//! Training is budgeted in optimiser steps, not epochs: with CTGAN's batch of
+//! 500 a 212-row table gets one step per "epoch", so SDV's 300 epochs are
+//! 300 steps and the model stays near random. Small tables get small
+//! batches, many steps and model selection; large tables get CTGAN's batch.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that shapes a CTGAN fit. Serialised into the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CtganConfig {
+    /// Generator updates (each preceded by `critic_steps` critic updates).
+    pub steps: u64,
+    pub batch: usize,
+    pub pac: usize,
+    pub noise_dim: usize,
+    pub generator_hidden: Vec<usize>,
+    pub critic_hidden: Vec<usize>,
+    pub critic_steps: usize,
+    pub lr_generator: f32,
+    pub lr_critic: f32,
+    pub betas: (f32, f32),
+    pub weight_decay: f32,
+    pub critic_dropout: f32,
+    pub gp_lambda: f32,
+    pub gumbel_tau: f32,
+    /// Decay of the exponential moving average of generator weights (0 = off).
+    /// Averaging smooths the GAN's oscillation and is what gets sampled.
+    pub ema_decay: f32,
+    /// Evaluate the cheap fidelity score every this many steps (0 = never)
+    /// and keep the best snapshot.
+    pub eval_every: u64,
+    /// Rows generated per evaluation.
+    pub eval_rows: usize,
+    /// Write a resumable checkpoint every this many steps (0 = never).
+    pub checkpoint_every: u64,
+    /// Most mixture modes per numeric column.
+    pub max_modes: usize,
+    /// GEMM threads (0 = all cores).
+    pub threads: usize,
+}
+
+impl CtganConfig {
+    /// Defaults for a training table of `n_rows` rows.
+    pub fn for_rows(n_rows: usize) -> Self {
+        let (steps, batch) = match n_rows {
+            0..=2_000 => (3_000, 100),
+            2_001..=20_000 => (4_000, 300),
+            _ => (5_000, 500),
+        };
+        CtganConfig {
+            steps,
+            batch,
+            pac: 10,
+            noise_dim: 128,
+            generator_hidden: vec![256, 256],
+            critic_hidden: vec![256, 256],
+            critic_steps: 1,
+            lr_generator: 2e-4,
+            lr_critic: 2e-4,
+            betas: (0.5, 0.9),
+            weight_decay: 1e-6,
+            critic_dropout: 0.5,
+            gp_lambda: 10.0,
+            gumbel_tau: 0.2,
+            ema_decay: 0.995,
+            eval_every: (steps / 15).max(1),
+            eval_rows: n_rows.clamp(1_000, 5_000),
+            checkpoint_every: 500,
+            max_modes: 10,
+            threads: 0,
+        }
+    }
+
+    /// Checks the values a user can set.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.steps == 0 {
+            return Err("steps must be at least 1".into());
+        }
+        if self.pac == 0 || self.batch == 0 || self.batch % self.pac != 0 {
+            return Err(format!("batch ({}) must be a positive multiple of pac ({})", self.batch, self.pac));
+        }
+        if !(0.0..1.0).contains(&self.ema_decay) {
+            return Err(format!("ema_decay {} must be in [0, 1)", self.ema_decay));
+        }
+        if self.max_modes == 0 {
+            return Err("max_modes must be at least 1".into());
+        }
+        Ok(())
+    }
+}
