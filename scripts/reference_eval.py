@@ -9,7 +9,7 @@ JSON this script writes (tolerance 0.01).
 Exact commands (from the repository root; venv /work/venv-ref holds
 sdmetrics 0.32, scikit-learn, pandas):
 
-    cargo run -p medsynth-eval --release --example make_eval_inputs -- /tmp/eval_inputs
+    cargo run -p medsynth-eval --example make_eval_inputs -- /tmp/eval_inputs
     /work/venv-ref/bin/python scripts/reference_eval.py /tmp/eval_inputs \
         > crates/medsynth-eval/fixtures/reference_eval.json
 

@@ -22,7 +22,9 @@ pub const HEART: Dataset = Dataset {
     file: "heart_cleveland.csv",
     target: "num",
     positive: &["1", "2", "3", "4"],
-    categorical: &["sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num"],
+    categorical: &[
+        "sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num",
+    ],
     numeric: &["age", "trestbps", "chol", "thalach", "oldpeak"],
 };
 
@@ -42,7 +44,14 @@ pub const ADULT: Dataset = Dataset {
         "native-country",
         "income",
     ],
-    numeric: &["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"],
+    numeric: &[
+        "age",
+        "fnlwgt",
+        "education-num",
+        "capital-gain",
+        "capital-loss",
+        "hours-per-week",
+    ],
 };
 
 pub const DIABETES: Dataset = Dataset {
@@ -68,7 +77,8 @@ impl Dataset {
     pub fn path(&self, data_dir: Option<&PathBuf>) -> PathBuf {
         match data_dir {
             Some(d) => d.join(self.file),
-            None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(self.file),
+            None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+                .join(self.file),
         }
     }
 }

@@ -84,19 +84,39 @@ struct Results {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let Some(ds) = Dataset::by_name(&args.dataset) else { bail!("--dataset must be heart, adult or diabetes") };
-    let Some(kind) = ModelKind::parse(&args.model) else { bail!("--model must be ctgan, copula or marginals") };
+    let Some(ds) = Dataset::by_name(&args.dataset) else {
+        bail!("--dataset must be heart, adult or diabetes")
+    };
+    let Some(kind) = ModelKind::parse(&args.model) else {
+        bail!("--model must be ctgan, copula or marginals")
+    };
     let path = ds.path(args.data_dir.as_ref());
-    let table = read_table(&path, &ReadOptions { string_columns: ds.categorical.iter().map(|s| s.to_string()).collect(), ..ReadOptions::default() })
-        .with_context(|| format!("reading {}", path.display()))?;
+    let table = read_table(
+        &path,
+        &ReadOptions {
+            string_columns: ds.categorical.iter().map(|s| s.to_string()).collect(),
+            ..ReadOptions::default()
+        },
+    )
+    .with_context(|| format!("reading {}", path.display()))?;
     let schema = protocol_schema(&ds, infer(&table, &InferOptions::default()).schema);
     let target = TargetSpec::binary(ds.target, ds.positive.iter().copied());
     let (train, holdout) = medsynth_eval::split::split_by_target(&table, 0.3, &target, &schema, 0)?;
-    eprintln!("{}: {} train / {} holdout rows, model {kind}", ds.name, train.n_rows(), holdout.n_rows());
+    eprintln!(
+        "{}: {} train / {} holdout rows, model {kind}",
+        ds.name,
+        train.n_rows(),
+        holdout.n_rows()
+    );
     let mut r = Results::default();
     for &seed in &args.seeds {
         let t0 = Instant::now();
-        let opts = FitOptions { kind, seed, steps: args.steps, ..FitOptions::default() };
+        let opts = FitOptions {
+            kind,
+            seed,
+            steps: args.steps,
+            ..FitOptions::default()
+        };
         let (model, _) = fit(&train, &schema, &opts, &mut |_| {})?;
         let fit_s = t0.elapsed().as_secs_f64();
         let synth = sample_all(&model, train.n_rows(), seed)?;
@@ -120,7 +140,8 @@ fn main() -> Result<()> {
             q.quality,
             q.column_shapes,
             q.column_pair_trends,
-            auc.map(|a| format!("{a:.3}")).unwrap_or_else(|| "n/a".into()),
+            auc.map(|a| format!("{a:.3}"))
+                .unwrap_or_else(|| "n/a".into()),
             dcr.share_closer_to_train,
             model.manifest.selected_step,
         );
@@ -143,8 +164,16 @@ fn main() -> Result<()> {
         r.share_closer.push(dcr.share_closer_to_train);
     }
     let rss = peak_rss_mib();
-    println!("\n## {} ({} train rows / {} holdout), seeds {:?}\n", ds.name, train.n_rows(), holdout.n_rows(), args.seeds);
-    println!("| system | fit s | sample 100k s | peak RSS MiB | quality | shapes | pairs | TSTR LR AUC | share closer to train |");
+    println!(
+        "\n## {} ({} train rows / {} holdout), seeds {:?}\n",
+        ds.name,
+        train.n_rows(),
+        holdout.n_rows(),
+        args.seeds
+    );
+    println!(
+        "| system | fit s | sample 100k s | peak RSS MiB | quality | shapes | pairs | TSTR LR AUC | share closer to train |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
         "| medsynth {kind} | {} | {} | {} | {} | {} | {} | {} | {} |",

@@ -15,8 +15,16 @@ impl Summary {
     pub fn of(values: &[f64]) -> Summary {
         let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
         let n = v.len();
-        let mean = if n > 0 { v.iter().sum::<f64>() / n as f64 } else { f64::NAN };
-        let sd = if n > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+        let mean = if n > 0 {
+            v.iter().sum::<f64>() / n as f64
+        } else {
+            f64::NAN
+        };
+        let sd = if n > 1 {
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
         Summary { mean, sd, n }
     }
 
@@ -59,7 +67,12 @@ pub fn peer_rows(dataset: &str) -> Vec<&'static str> {
 /// TSTR logistic-regression ROC AUC (train on synthetic, score on the real
 /// holdout), via `medsynth-eval`; `None` when it cannot be computed (e.g.
 /// the synthetic target has one class), with the reason on stderr.
-pub fn tstr_lr_auc(synth: &Table, holdout: &Table, schema: &Schema, target: &TargetSpec) -> Option<f64> {
+pub fn tstr_lr_auc(
+    synth: &Table,
+    holdout: &Table,
+    schema: &Schema,
+    target: &TargetSpec,
+) -> Option<f64> {
     match medsynth_eval::utility::tstr_logistic_auc(synth, holdout, schema, target) {
         Ok(a) => Some(a),
         Err(e) => {

@@ -9,8 +9,15 @@ fn bin() -> Command {
 }
 
 fn heart() -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/heart_cleveland.csv"));
-    assert!(p.exists(), "the real data file {} is required for this test", p.display());
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/heart_cleveland.csv"
+    ));
+    assert!(
+        p.exists(),
+        "the real data file {} is required for this test",
+        p.display()
+    );
     p
 }
 
@@ -24,7 +31,11 @@ fn stderr(o: &Output) -> String {
 
 /// Splits heart into `dir/train.csv` and `dir/holdout.csv`.
 fn split(dir: &Path) -> (PathBuf, PathBuf) {
-    let o = run(bin().args(["split"]).arg(heart()).args(["--holdout", "0.3", "--stratify", "num", "--seed", "0", "-o"]).arg(dir));
+    let o = run(bin()
+        .args(["split"])
+        .arg(heart())
+        .args(["--holdout", "0.3", "--stratify", "num", "--seed", "0", "-o"])
+        .arg(dir));
     assert!(o.status.success(), "{}", stderr(&o));
     (dir.join("train.csv"), dir.join("holdout.csv"))
 }
@@ -39,9 +50,17 @@ fn split_writes_both_parts() {
     let (t, h) = split(d.path());
     assert_eq!(lines(&t), 212 + 1);
     assert_eq!(lines(&h), 91 + 1);
-    let bad = run(bin().args(["split"]).arg(heart()).args(["--holdout", "1.5", "-o"]).arg(d.path()));
+    let bad = run(bin()
+        .args(["split"])
+        .arg(heart())
+        .args(["--holdout", "1.5", "-o"])
+        .arg(d.path()));
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
-    let bad = run(bin().args(["split"]).arg(heart()).args(["--stratify", "nope", "-o"]).arg(d.path()));
+    let bad = run(bin()
+        .args(["split"])
+        .arg(heart())
+        .args(["--stratify", "nope", "-o"])
+        .arg(d.path()));
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("'nope'"), "{}", stderr(&bad));
 }
@@ -65,9 +84,23 @@ fn evaluate_writes_metrics_and_report() {
     let (t, h) = split(d.path());
     let out = d.path().join("report");
     // The holdout as "synthetic" data: real rows the attacks cannot link to train.
-    let o = evaluate(&t, &h, &h, &out, &["--target", "num", "--positive", "1,2,3,4", "--sensitive", "sex"]);
+    let o = evaluate(
+        &t,
+        &h,
+        &h,
+        &out,
+        &[
+            "--target",
+            "num",
+            "--positive",
+            "1,2,3,4",
+            "--sensitive",
+            "sex",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     for key in [
         "fidelity.quality",
         "fidelity.column_shapes",
@@ -91,9 +124,21 @@ fn expect_user_error(train: &Path, holdout: &Path, synth: &Path, extra: &[&str],
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("report");
     let o = evaluate(train, holdout, synth, &out, extra);
-    assert_eq!(o.status.code(), Some(2), "expected exit 2; stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains(needle), "stderr lacks '{needle}': {}", stderr(&o));
-    assert!(!out.join("metrics.json").exists() && !out.join("report.html").exists(), "partial report written");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit 2; stderr: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(needle),
+        "stderr lacks '{needle}': {}",
+        stderr(&o)
+    );
+    assert!(
+        !out.join("metrics.json").exists() && !out.join("report.html").exists(),
+        "partial report written"
+    );
 }
 
 #[test]
@@ -107,7 +152,14 @@ fn bad_inputs_exit_2_without_report() {
     let thal = header.iter().position(|c| *c == "thal").unwrap();
     let dropped: String = text
         .lines()
-        .map(|l| l.split(',').enumerate().filter(|(i, _)| *i != thal).map(|(_, c)| c).collect::<Vec<_>>().join(","))
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != thal)
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let missing_col = d.path().join("missing_col.csv");
@@ -128,7 +180,13 @@ fn bad_inputs_exit_2_without_report() {
         .join("\n");
     let one = d.path().join("one_class.csv");
     std::fs::write(&one, one_class).unwrap();
-    expect_user_error(&t, &h, &one, &["--target", "num", "--positive", "1,2,3,4"], "class");
+    expect_user_error(
+        &t,
+        &h,
+        &one,
+        &["--target", "num", "--positive", "1,2,3,4"],
+        "class",
+    );
 
     // Sensitive attribute absent.
     expect_user_error(&t, &h, &h, &["--sensitive", "race"], "'race'");
@@ -146,11 +204,16 @@ fn compare_writes_drift_report() {
     let out = d.path().join("drift");
     let o = run(bin().arg("compare").arg(&t).arg(&h).arg("-o").arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("drift.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("drift.json")).unwrap()).unwrap();
     let overall = v["overall"].as_f64().unwrap();
     assert!(overall > 0.7, "two halves of one table agree: {overall}");
     assert!(v["columns"].as_array().unwrap().len() >= 13);
-    assert!(std::fs::read_to_string(out.join("drift.html")).unwrap().contains("Drift between two extracts"));
+    assert!(
+        std::fs::read_to_string(out.join("drift.html"))
+            .unwrap()
+            .contains("Drift between two extracts")
+    );
     let o = run(bin().arg("compare").arg(&t).arg(d.path().join("nope.csv")));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -4,10 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const HEART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/heart_cleveland.csv");
+const HEART: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/heart_cleveland.csv"
+);
 
 fn medsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medsynth")).args(args).output().expect("run medsynth")
+    Command::new(env!("CARGO_BIN_EXE_medsynth"))
+        .args(args)
+        .output()
+        .expect("run medsynth")
 }
 
 fn stderr(o: &Output) -> String {
@@ -20,7 +26,15 @@ fn p(path: &Path) -> &str {
 
 fn fit_copula(dir: &Path) -> PathBuf {
     let model = dir.join("heart.model");
-    let o = medsynth(&["fit", HEART, "-o", p(&model), "--model", "copula", "--quiet"]);
+    let o = medsynth(&[
+        "fit",
+        HEART,
+        "-o",
+        p(&model),
+        "--model",
+        "copula",
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     model
 }
@@ -32,7 +46,18 @@ fn fit_then_sample_csv_and_parquet() {
     let model = fit_copula(dir.path());
     assert!(model.join("manifest.json").exists() && model.join("model.safetensors").exists());
     let csv = dir.path().join("s.csv");
-    let o = medsynth(&["sample", p(&model), "--rows", "250", "-o", p(&csv), "--seed", "3", "--where", "sex=0"]);
+    let o = medsynth(&[
+        "sample",
+        p(&model),
+        "--rows",
+        "250",
+        "-o",
+        p(&csv),
+        "--seed",
+        "3",
+        "--where",
+        "sex=0",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
@@ -48,7 +73,18 @@ fn fit_then_sample_csv_and_parquet() {
     assert_eq!(&std::fs::read(&pq).unwrap()[..4], b"PAR1");
     // Same seed, same sample.
     let again = dir.path().join("again.csv");
-    let o = medsynth(&["sample", p(&model), "--rows", "250", "-o", p(&again), "--seed", "3", "--where", "sex=0"]);
+    let o = medsynth(&[
+        "sample",
+        p(&model),
+        "--rows",
+        "250",
+        "-o",
+        p(&again),
+        "--seed",
+        "3",
+        "--where",
+        "sex=0",
+    ]);
     assert!(o.status.success());
     assert_eq!(std::fs::read(&csv).unwrap(), std::fs::read(&again).unwrap());
 }
@@ -72,15 +108,32 @@ fn bad_fit_inputs_exit_2_without_output() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("one row", "a,b\n1,x\n".into(), vec![]),
-        ("one column", format!("a\n{}", (0..50).map(|i| format!("{i}\n")).collect::<String>()), vec![]),
+        (
+            "one column",
+            format!(
+                "a\n{}",
+                (0..50).map(|i| format!("{i}\n")).collect::<String>()
+            ),
+            vec![],
+        ),
         (
             "all-missing column",
-            format!("a,b,c\n{}", (0..50).map(|i| format!("{i},{},\n", i % 3)).collect::<String>()),
+            format!(
+                "a,b,c\n{}",
+                (0..50)
+                    .map(|i| format!("{i},{},\n", i % 3))
+                    .collect::<String>()
+            ),
             vec![],
         ),
         (
             "target with one class",
-            format!("a,b,t\n{}", (0..50).map(|i| format!("{i},{},yes\n", i % 3)).collect::<String>()),
+            format!(
+                "a,b,t\n{}",
+                (0..50)
+                    .map(|i| format!("{i},{},yes\n", i % 3))
+                    .collect::<String>()
+            ),
             vec!["--target", "t"],
         ),
     ];
@@ -103,7 +156,17 @@ fn a_category_seen_once_is_not_reproduced() {
     let data = dir.path().join("d.csv");
     let mut s = String::from("x,g\n");
     for i in 0..60 {
-        s.push_str(&format!("{},{}\n", i % 20, if i == 7 { "unicorn" } else if i % 2 == 0 { "a" } else { "b" }));
+        s.push_str(&format!(
+            "{},{}\n",
+            i % 20,
+            if i == 7 {
+                "unicorn"
+            } else if i % 2 == 0 {
+                "a"
+            } else {
+                "b"
+            }
+        ));
     }
     std::fs::write(&data, s).unwrap();
     let model = dir.path().join("m");
@@ -111,9 +174,22 @@ fn a_category_seen_once_is_not_reproduced() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("seen only once"), "{}", stderr(&o));
     let out = dir.path().join("s.csv");
-    assert!(medsynth(&["sample", p(&model), "--rows", "2000", "-o", p(&out)]).status.success());
+    assert!(
+        medsynth(&["sample", p(&model), "--rows", "2000", "-o", p(&out)])
+            .status
+            .success()
+    );
     assert!(!std::fs::read_to_string(&out).unwrap().contains("unicorn"));
-    let o = medsynth(&["sample", p(&model), "--rows", "5", "-o", p(&out), "--where", "g=unicorn"]);
+    let o = medsynth(&[
+        "sample",
+        p(&model),
+        "--rows",
+        "5",
+        "-o",
+        p(&out),
+        "--where",
+        "g=unicorn",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -128,21 +204,71 @@ fn bad_sample_requests_exit_2_without_output() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!out.exists(), "{args:?}: partial output");
     };
-    check(&["sample", p(&model), "--rows", "0", "-o", p(&out)], "--rows");
-    check(&["sample", p(&model), "--rows", "5", "-o", p(&out), "--where", "nope=1"], "unknown column 'nope'");
-    check(&["sample", p(&model), "--rows", "5", "-o", p(&out), "--where", "cp=9"], "valid values");
-    check(&["sample", p(&dir.path().join("missing")), "--rows", "5", "-o", p(&out)], "model");
+    check(
+        &["sample", p(&model), "--rows", "0", "-o", p(&out)],
+        "--rows",
+    );
+    check(
+        &[
+            "sample",
+            p(&model),
+            "--rows",
+            "5",
+            "-o",
+            p(&out),
+            "--where",
+            "nope=1",
+        ],
+        "unknown column 'nope'",
+    );
+    check(
+        &[
+            "sample",
+            p(&model),
+            "--rows",
+            "5",
+            "-o",
+            p(&out),
+            "--where",
+            "cp=9",
+        ],
+        "valid values",
+    );
+    check(
+        &[
+            "sample",
+            p(&dir.path().join("missing")),
+            "--rows",
+            "5",
+            "-o",
+            p(&out),
+        ],
+        "model",
+    );
     // Truncated weights.
     let w = model.join("model.safetensors");
     let bytes = std::fs::read(&w).unwrap();
     std::fs::write(&w, &bytes[..bytes.len() / 2]).unwrap();
-    check(&["sample", p(&model), "--rows", "5", "-o", p(&out)], "checksum");
+    check(
+        &["sample", p(&model), "--rows", "5", "-o", p(&out)],
+        "checksum",
+    );
     std::fs::write(&w, &bytes).unwrap();
     // Corrupted manifest and a future format version.
     let m = model.join("manifest.json");
     let text = std::fs::read_to_string(&m).unwrap();
     std::fs::write(&m, &text[..text.len() / 2]).unwrap();
-    check(&["sample", p(&model), "--rows", "5", "-o", p(&out)], "not valid JSON");
-    std::fs::write(&m, text.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
-    check(&["sample", p(&model), "--rows", "5", "-o", p(&out)], "format version 99");
+    check(
+        &["sample", p(&model), "--rows", "5", "-o", p(&out)],
+        "not valid JSON",
+    );
+    std::fs::write(
+        &m,
+        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .unwrap();
+    check(
+        &["sample", p(&model), "--rows", "5", "-o", p(&out)],
+        "format version 99",
+    );
 }

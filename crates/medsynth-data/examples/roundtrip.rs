@@ -41,10 +41,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if back != table && back.n_rows() != table.n_rows() {
         return Err("round trip changed the row count".into());
     }
-    println!("rows {} cols {} warnings {}", table.n_rows(), table.n_cols(), report.warnings.len());
+    println!(
+        "rows {} cols {} warnings {}",
+        table.n_rows(),
+        table.n_cols(),
+        report.warnings.len()
+    );
     println!("read csv      {:>8.3} s", t_read.as_secs_f64());
     println!("infer         {:>8.3} s", t_infer.as_secs_f64());
-    println!("write parquet {:>8.3} s ({} bytes)", t_write.as_secs_f64(), std::fs::metadata(&out)?.len());
+    println!(
+        "write parquet {:>8.3} s ({} bytes)",
+        t_write.as_secs_f64(),
+        std::fs::metadata(&out)?.len()
+    );
     println!("read parquet  {:>8.3} s", t_back.as_secs_f64());
     println!("total         {:>8.3} s", t0.elapsed().as_secs_f64());
     Ok(())

@@ -19,32 +19,220 @@ use crate::table::{Column, ColumnData};
 /// Given names of mixed origins (English, Spanish, Arabic, Chinese, Indian,
 /// West African, Slavic, German, French, Japanese, Korean, Turkish).
 pub const GIVEN_NAMES: &[&str] = &[
-    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William",
-    "Elizabeth", "David", "Susan", "Richard", "Jessica", "Joseph", "Sarah", "Thomas", "Karen",
-    "Charles", "Nancy", "Daniel", "Lisa", "Matthew", "Margaret", "Anthony", "Sandra", "Mark",
-    "Ashley", "José", "María", "Juan", "Carmen", "Luis", "Ana", "Carlos", "Lucía", "Javier",
-    "Sofía", "Miguel", "Isabel", "Mohammed", "Fatima", "Ahmed", "Aisha", "Omar", "Layla", "Yusuf",
-    "Mariam", "Wei", "Li", "Jing", "Min", "Hui", "Xiaoming", "Mei", "Jun", "Priya", "Rahul",
-    "Anjali", "Arjun", "Deepa", "Vikram", "Sunita", "Ravi", "Chinedu", "Ngozi", "Kwame", "Ama",
-    "Oluwaseun", "Abena", "Kofi", "Adaeze", "Ivan", "Olga", "Dmitri", "Natalia", "Piotr",
-    "Katarzyna", "Jan", "Agnieszka", "Lukas", "Anna", "Jonas", "Lena", "Felix", "Marie", "Paul",
-    "Sophie", "Louis", "Camille", "Hugo", "Chloé", "Hiroshi", "Yuki", "Kenji", "Akiko", "Minjun",
-    "Jiwoo", "Seoyeon", "Mehmet", "Ayşe", "Mustafa", "Zeynep", "Emma", "Noah", "Olivia", "Liam",
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Susan",
+    "Richard",
+    "Jessica",
+    "Joseph",
+    "Sarah",
+    "Thomas",
+    "Karen",
+    "Charles",
+    "Nancy",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Margaret",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Ashley",
+    "José",
+    "María",
+    "Juan",
+    "Carmen",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Lucía",
+    "Javier",
+    "Sofía",
+    "Miguel",
+    "Isabel",
+    "Mohammed",
+    "Fatima",
+    "Ahmed",
+    "Aisha",
+    "Omar",
+    "Layla",
+    "Yusuf",
+    "Mariam",
+    "Wei",
+    "Li",
+    "Jing",
+    "Min",
+    "Hui",
+    "Xiaoming",
+    "Mei",
+    "Jun",
+    "Priya",
+    "Rahul",
+    "Anjali",
+    "Arjun",
+    "Deepa",
+    "Vikram",
+    "Sunita",
+    "Ravi",
+    "Chinedu",
+    "Ngozi",
+    "Kwame",
+    "Ama",
+    "Oluwaseun",
+    "Abena",
+    "Kofi",
+    "Adaeze",
+    "Ivan",
+    "Olga",
+    "Dmitri",
+    "Natalia",
+    "Piotr",
+    "Katarzyna",
+    "Jan",
+    "Agnieszka",
+    "Lukas",
+    "Anna",
+    "Jonas",
+    "Lena",
+    "Felix",
+    "Marie",
+    "Paul",
+    "Sophie",
+    "Louis",
+    "Camille",
+    "Hugo",
+    "Chloé",
+    "Hiroshi",
+    "Yuki",
+    "Kenji",
+    "Akiko",
+    "Minjun",
+    "Jiwoo",
+    "Seoyeon",
+    "Mehmet",
+    "Ayşe",
+    "Mustafa",
+    "Zeynep",
+    "Emma",
+    "Noah",
+    "Olivia",
+    "Liam",
 ];
 
 /// Family names of the same mix of origins.
 pub const FAMILY_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
-    "Taylor", "Thomas", "Moore", "Martin", "Jackson", "White", "Harris", "Clark", "Lewis",
-    "García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez", "Sánchez",
-    "Ramírez", "Torres", "Flores", "Rivera", "Khan", "Ali", "Hassan", "Hussein", "Rahman",
-    "Haddad", "Nasser", "Mansour", "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao",
-    "Patel", "Sharma", "Singh", "Kumar", "Gupta", "Reddy", "Nair", "Iyer", "Okafor", "Mensah",
-    "Adeyemi", "Boateng", "Okonkwo", "Diallo", "Traoré", "Nwosu", "Ivanov", "Petrova", "Kowalski",
-    "Nowak", "Novák", "Horvat", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker",
-    "Dubois", "Lefèvre", "Moreau", "Laurent", "Bernard", "Rossi", "Russo", "Ferrari", "Bianchi",
-    "Sato", "Suzuki", "Takahashi", "Tanaka", "Kim", "Lee", "Park", "Choi", "Yılmaz", "Kaya",
-    "Demir", "O'Brien", "Murphy", "Kelly", "Nguyen", "Tran", "Pham", "Silva", "Santos", "Costa",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Jackson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "García",
+    "Rodríguez",
+    "Martínez",
+    "Hernández",
+    "López",
+    "González",
+    "Pérez",
+    "Sánchez",
+    "Ramírez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Khan",
+    "Ali",
+    "Hassan",
+    "Hussein",
+    "Rahman",
+    "Haddad",
+    "Nasser",
+    "Mansour",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Patel",
+    "Sharma",
+    "Singh",
+    "Kumar",
+    "Gupta",
+    "Reddy",
+    "Nair",
+    "Iyer",
+    "Okafor",
+    "Mensah",
+    "Adeyemi",
+    "Boateng",
+    "Okonkwo",
+    "Diallo",
+    "Traoré",
+    "Nwosu",
+    "Ivanov",
+    "Petrova",
+    "Kowalski",
+    "Nowak",
+    "Novák",
+    "Horvat",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Becker",
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Laurent",
+    "Bernard",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Bianchi",
+    "Sato",
+    "Suzuki",
+    "Takahashi",
+    "Tanaka",
+    "Kim",
+    "Lee",
+    "Park",
+    "Choi",
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "O'Brien",
+    "Murphy",
+    "Kelly",
+    "Nguyen",
+    "Tran",
+    "Pham",
+    "Silva",
+    "Santos",
+    "Costa",
 ];
 
 const STREETS: &[&str] = &[
@@ -53,13 +241,30 @@ const STREETS: &[&str] = &[
     "Victoria", "Garden", "Orchard", "Harbor", "Sunset", "Highland", "Valley", "Spring", "Forest",
     "Bridge",
 ];
-const STREET_TYPES: &[&str] = &["Street", "Avenue", "Road", "Lane", "Drive", "Court", "Place", "Way", "Terrace"];
+const STREET_TYPES: &[&str] = &[
+    "Street", "Avenue", "Road", "Lane", "Drive", "Court", "Place", "Way", "Terrace",
+];
 const CITIES: &[&str] = &[
-    "Springfield", "Riverside", "Fairview", "Greenville", "Franklin", "Madison", "Clinton",
-    "Georgetown", "Salem", "Ashland", "Oakdale", "Milton", "Kingston", "Lakewood", "Bristol",
+    "Springfield",
+    "Riverside",
+    "Fairview",
+    "Greenville",
+    "Franklin",
+    "Madison",
+    "Clinton",
+    "Georgetown",
+    "Salem",
+    "Ashland",
+    "Oakdale",
+    "Milton",
+    "Kingston",
+    "Lakewood",
+    "Bristol",
 ];
 /// Area codes used with the fictional 555-01xx exchange numbers.
-const AREA_CODES: &[u16] = &[201, 212, 305, 312, 404, 415, 503, 602, 617, 713, 720, 808, 919];
+const AREA_CODES: &[u16] = &[
+    201, 212, 305, 312, 404, 415, 503, 602, 617, 713, 720, 808, 919,
+];
 const MAIL_DOMAINS: &[&str] = &["example.org", "example.com", "example.net"];
 
 /// Whether `word` is one of the embedded given or family names (compared
@@ -99,7 +304,11 @@ pub fn email_for(p: &FakePerson, rng: &mut impl Rng) -> String {
     let domain = MAIL_DOMAINS.choose(rng).copied().unwrap_or("example.org");
     match rng.random_range(0..3) {
         0 => format!("{given}.{family}@{domain}"),
-        1 => format!("{}{family}{}@{domain}", &given[..given.len().min(1)], rng.random_range(1..100)),
+        1 => format!(
+            "{}{family}{}@{domain}",
+            &given[..given.len().min(1)],
+            rng.random_range(1..100)
+        ),
         _ => format!("{given}.{family}{}@{domain}", rng.random_range(1..1000)),
     }
 }
@@ -148,10 +357,12 @@ pub fn mrns(n: usize, rng: &mut impl Rng) -> Vec<String> {
     const M: u64 = 10_000_000;
     let a = rng.random_range(0..M);
     let mut b = rng.random_range(1_000_003..M);
-    while b % 2 == 0 || b % 5 == 0 {
+    while b.is_multiple_of(2) || b.is_multiple_of(5) {
         b += 1;
     }
-    (0..n as u64).map(|i| format!("MRN{:07}", (a + i.wrapping_mul(b)) % M)).collect()
+    (0..n as u64)
+        .map(|i| format!("MRN{:07}", (a + i.wrapping_mul(b)) % M))
+        .collect()
 }
 
 /// A date of birth (days since 1970) for someone aged 18-95 on 2024-01-01,
@@ -186,16 +397,27 @@ const NOTE_SYMPTOMS: &[&str] = &[
 /// A short clinical note with no identifiers of its own.
 pub fn note(rng: &mut impl Rng) -> String {
     let t = NOTE_TEMPLATES.choose(rng).copied().unwrap_or("{s}.");
-    let s = NOTE_SYMPTOMS.choose(rng).copied().unwrap_or("no complaints");
-    t.replace("{s}", s).replace("{w}", &rng.random_range(2..13).to_string())
+    let s = NOTE_SYMPTOMS
+        .choose(rng)
+        .copied()
+        .unwrap_or("no complaints");
+    t.replace("{s}", s)
+        .replace("{w}", &rng.random_range(2..13).to_string())
 }
 
 /// A column of `n_rows` fake values for an identifier type. Dates come back
 /// as date-only `DateTime` columns, row keys as integers `1..=n` in shuffled
 /// order, everything else as text. The name is only used to name the column.
-pub fn fake_column(name: &str, id_type: IdentifierType, n_rows: usize, rng: &mut impl Rng) -> Column {
+pub fn fake_column(
+    name: &str,
+    id_type: IdentifierType,
+    n_rows: usize,
+    rng: &mut impl Rng,
+) -> Column {
     let valid = vec![true; n_rows];
-    let text = |f: &mut dyn FnMut() -> String| -> ColumnData { ColumnData::Text((0..n_rows).map(|_| f()).collect()) };
+    let text = |f: &mut dyn FnMut() -> String| -> ColumnData {
+        ColumnData::Text((0..n_rows).map(|_| f()).collect())
+    };
     let data = match id_type {
         IdentifierType::Name => text(&mut || person(rng).full_name()),
         IdentifierType::Email => text(&mut || {
@@ -245,7 +467,11 @@ fn ascii_fold(s: &str) -> String {
         };
         out.push(m);
     }
-    if out.is_empty() { "user".to_string() } else { out }
+    if out.is_empty() {
+        "user".to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]
@@ -279,7 +505,12 @@ mod tests {
 
     #[test]
     fn fake_column_is_deterministic_and_sized() {
-        for t in [IdentifierType::Name, IdentifierType::BirthDate, IdentifierType::RowKey, IdentifierType::FreeText] {
+        for t in [
+            IdentifierType::Name,
+            IdentifierType::BirthDate,
+            IdentifierType::RowKey,
+            IdentifierType::FreeText,
+        ] {
             let a = fake_column("x", t, 50, &mut ChaCha8Rng::seed_from_u64(9));
             let b = fake_column("x", t, 50, &mut ChaCha8Rng::seed_from_u64(9));
             assert_eq!(a, b);

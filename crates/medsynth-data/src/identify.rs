@@ -72,8 +72,13 @@ pub fn default_action(id_type: IdentifierType) -> MaskAction {
 pub fn detect_column(column: &Column) -> Option<Detection> {
     let name = NameInfo::new(&column.name);
     let profile = Profile::new(column);
-    let (id_type, reason) = by_name(&name, &profile, column).or_else(|| by_values(&profile, column))?;
-    Some(Detection { id_type, action: default_action(id_type), reason })
+    let (id_type, reason) =
+        by_name(&name, &profile, column).or_else(|| by_values(&profile, column))?;
+    Some(Detection {
+        id_type,
+        action: default_action(id_type),
+        reason,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -112,7 +117,11 @@ impl NameInfo {
             tokens.push(cur);
         }
         let joined = tokens.concat();
-        NameInfo { original: name.to_string(), tokens, joined }
+        NameInfo {
+            original: name.to_string(),
+            tokens,
+            joined,
+        }
     }
 
     fn has_token(&self, words: &[&str]) -> bool {
@@ -146,27 +155,82 @@ const SSN_JOINED: &[&str] = &[
     "nhsno",
     "aadhaar",
 ];
-const SSN_TOKENS: &[&str] =
-    &["ssn", "sin", "nin", "nino", "bsn", "nir", "insee", "cpr", "pesel", "dni", "nif", "curp", "nss", "avs"];
+const SSN_TOKENS: &[&str] = &[
+    "ssn", "sin", "nin", "nino", "bsn", "nir", "insee", "cpr", "pesel", "dni", "nif", "curp",
+    "nss", "avs",
+];
 const ID_TOKENS: &[&str] = &[
-    "id", "ids", "nbr", "nr", "no", "num", "number", "key", "identifier", "nummer", "numero", "número",
-    "uuid", "guid",
+    "id",
+    "ids",
+    "nbr",
+    "nr",
+    "no",
+    "num",
+    "number",
+    "key",
+    "identifier",
+    "nummer",
+    "numero",
+    "número",
+    "uuid",
+    "guid",
 ];
 /// Context words that make `<context>_id` a key of a person or their record.
 const PERSON_CONTEXT: &[&str] = &[
-    "patient", "pt", "pat", "person", "subject", "member", "client", "record", "chart", "hospital",
-    "participant", "individual", "resident", "medical", "health", "insurance", "beneficiary",
-    "paciente", "patienten",
+    "patient",
+    "pt",
+    "pat",
+    "person",
+    "subject",
+    "member",
+    "client",
+    "record",
+    "chart",
+    "hospital",
+    "participant",
+    "individual",
+    "resident",
+    "medical",
+    "health",
+    "insurance",
+    "beneficiary",
+    "paciente",
+    "patienten",
 ];
 /// Context words that make `<context>_id` a key of one row or event.
 const ROW_CONTEXT: &[&str] = &[
-    "encounter", "visit", "admission", "episode", "stay", "row", "sample", "specimen", "order",
-    "event", "case", "observation", "hadm", "icustay", "transaction", "line", "entry",
+    "encounter",
+    "visit",
+    "admission",
+    "episode",
+    "stay",
+    "row",
+    "sample",
+    "specimen",
+    "order",
+    "event",
+    "case",
+    "observation",
+    "hadm",
+    "icustay",
+    "transaction",
+    "line",
+    "entry",
 ];
 const BARE_KEYS: &[&str] = &["id", "uuid", "guid", "key", "index", "rowid", "pid", "mrn"];
-const PHONE_JOINED: &[&str] =
-    &["phone", "telephone", "telefon", "telefono", "teléfono", "telefone", "mobile", "cellular"];
-const PHONE_TOKENS: &[&str] = &["tel", "tlf", "cell", "fax", "gsm", "handy", "portable", "movil", "móvil"];
+const PHONE_JOINED: &[&str] = &[
+    "phone",
+    "telephone",
+    "telefon",
+    "telefono",
+    "teléfono",
+    "telefone",
+    "mobile",
+    "cellular",
+];
+const PHONE_TOKENS: &[&str] = &[
+    "tel", "tlf", "cell", "fax", "gsm", "handy", "portable", "movil", "móvil",
+];
 const POSTCODE_JOINED: &[&str] = &[
     "postcode",
     "postalcode",
@@ -225,13 +289,50 @@ const NAME_JOINED: &[&str] = &[
 const NAME_TOKENS: &[&str] = &["name", "names", "nom", "nombre", "nome", "naam"];
 /// Words that make a `*name*` column a person's name without looking at values.
 const NAME_CONTEXT: &[&str] = &[
-    "patient", "pt", "person", "first", "last", "given", "family", "full", "middle", "client",
-    "member", "contact", "mother", "father", "kin", "guardian", "paciente", "patienten", "subject",
+    "patient",
+    "pt",
+    "person",
+    "first",
+    "last",
+    "given",
+    "family",
+    "full",
+    "middle",
+    "client",
+    "member",
+    "contact",
+    "mother",
+    "father",
+    "kin",
+    "guardian",
+    "paciente",
+    "patienten",
+    "subject",
 ];
 const TEXT_TOKENS: &[&str] = &[
-    "note", "notes", "comment", "comments", "remark", "remarks", "narrative", "freetext", "text",
-    "memo", "anamnesis", "bemerkung", "bemerkungen", "notiz", "notizen", "commentaire",
-    "commentaires", "nota", "notas", "observaciones", "summary", "report", "impression",
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "remark",
+    "remarks",
+    "narrative",
+    "freetext",
+    "text",
+    "memo",
+    "anamnesis",
+    "bemerkung",
+    "bemerkungen",
+    "notiz",
+    "notizen",
+    "commentaire",
+    "commentaires",
+    "nota",
+    "notas",
+    "observaciones",
+    "summary",
+    "report",
+    "impression",
 ];
 
 // ---------------------------------------------------------------------------
@@ -294,7 +395,11 @@ impl Profile {
             ColumnData::Bool(_) => {}
         }
         if p.is_string {
-            let days: Vec<i64> = p.strings.iter().filter_map(|s| parse_date_text(s)).collect();
+            let days: Vec<i64> = p
+                .strings
+                .iter()
+                .filter_map(|s| parse_date_text(s))
+                .collect();
             if !p.strings.is_empty() && days.len() * 10 >= p.strings.len() * 9 {
                 p.date_days = days;
             }
@@ -315,19 +420,59 @@ impl Profile {
 }
 
 /// Number of distinct valid values in the whole column (not just the sample).
+/// Categorical columns are counted through their codes without hashing.
 fn distinct_count(column: &Column) -> usize {
     let valid = |r: &usize| column.is_valid(*r);
     let rows = 0..column.len();
     match &column.data {
-        ColumnData::Categorical { codes, .. } => {
-            rows.filter(valid).map(|r| codes[r]).collect::<HashSet<u32>>().len()
+        ColumnData::Categorical { codes, dict } => {
+            let mut seen = vec![false; dict.len()];
+            let mut n = 0;
+            for r in rows.filter(valid) {
+                if let Some(s) = seen.get_mut(codes[r] as usize) {
+                    n += usize::from(!*s);
+                    *s = true;
+                }
+            }
+            n
         }
-        ColumnData::Text(v) => rows.filter(valid).map(|r| v[r].as_str()).collect::<HashSet<&str>>().len(),
-        ColumnData::Int(v) => rows.filter(valid).map(|r| v[r]).collect::<HashSet<i64>>().len(),
-        ColumnData::Float(v) => rows.filter(valid).map(|r| v[r].to_bits()).collect::<HashSet<u64>>().len(),
-        ColumnData::DateTime { secs, .. } => rows.filter(valid).map(|r| secs[r]).collect::<HashSet<i64>>().len(),
-        ColumnData::Bool(v) => rows.filter(valid).map(|r| v[r]).collect::<HashSet<bool>>().len(),
+        ColumnData::Text(v) => rows
+            .filter(valid)
+            .map(|r| v[r].as_str())
+            .collect::<HashSet<&str>>()
+            .len(),
+        ColumnData::Int(v) => rows
+            .filter(valid)
+            .map(|r| v[r])
+            .collect::<HashSet<i64>>()
+            .len(),
+        ColumnData::Float(v) => rows
+            .filter(valid)
+            .map(|r| v[r].to_bits())
+            .collect::<HashSet<u64>>()
+            .len(),
+        ColumnData::DateTime { secs, .. } => rows
+            .filter(valid)
+            .map(|r| secs[r])
+            .collect::<HashSet<i64>>()
+            .len(),
+        ColumnData::Bool(v) => rows
+            .filter(valid)
+            .map(|r| v[r])
+            .collect::<HashSet<bool>>()
+            .len(),
     }
+}
+
+/// Whether every cell of a complete integer column differs, stopping at the
+/// first repeat (clinical numbers repeat within a few dozen rows, so this is
+/// cheap where it matters).
+fn all_ints_distinct(column: &Column) -> bool {
+    let ColumnData::Int(v) = &column.data else {
+        return false;
+    };
+    let mut seen = HashSet::with_capacity(v.len());
+    v.iter().all(|x| seen.insert(*x))
 }
 
 fn pct(x: f64) -> String {
@@ -341,35 +486,74 @@ fn pct(x: f64) -> String {
 fn by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(IdentifierType, String)> {
     let n = &name.original;
     // The order matters: `email_address` is an e-mail, `patient_name_id` a key.
-    if name.joined_contains(EMAIL_JOINED) || name.has_token(EMAIL_TOKENS) {
-        if p.is_string || p.n_valid == 0 {
-            let s = p.share(is_email);
-            return Some((IdentifierType::Email, format!("name '{n}' suggests e-mail; {} of sampled values look like e-mail addresses", pct(s))));
-        }
+    if (name.joined_contains(EMAIL_JOINED) || name.has_token(EMAIL_TOKENS))
+        && (p.is_string || p.n_valid == 0)
+    {
+        let s = p.share(is_email);
+        return Some((
+            IdentifierType::Email,
+            format!(
+                "name '{n}' suggests e-mail; {} of sampled values look like e-mail addresses",
+                pct(s)
+            ),
+        ));
     }
-    if (name.joined_contains(SSN_JOINED) || name.has_token(SSN_TOKENS)) && !p.has_fraction && !p.is_datetime {
-        return Some((IdentifierType::Ssn, format!("name '{n}' suggests a national ID number; {} of sampled values have the SSN shape", pct(p.share(is_ssn)))));
+    if (name.joined_contains(SSN_JOINED) || name.has_token(SSN_TOKENS))
+        && !p.has_fraction
+        && !p.is_datetime
+    {
+        return Some((
+            IdentifierType::Ssn,
+            format!(
+                "name '{n}' suggests a national ID number; {} of sampled values have the SSN shape",
+                pct(p.share(is_ssn))
+            ),
+        ));
     }
     if let Some(found) = key_by_name(name, p, column) {
         return Some(found);
     }
-    if (name.joined_contains(PHONE_JOINED) || name.has_token(PHONE_TOKENS)) && !p.has_fraction && !p.is_datetime {
+    if (name.joined_contains(PHONE_JOINED) || name.has_token(PHONE_TOKENS))
+        && !p.has_fraction
+        && !p.is_datetime
+    {
         let s = p.share(is_phone);
         if p.is_numeric || p.n_valid == 0 || s >= 0.5 {
-            return Some((IdentifierType::Phone, format!("name '{n}' suggests a phone number; {} of sampled values look like phone numbers", pct(s))));
+            return Some((
+                IdentifierType::Phone,
+                format!(
+                    "name '{n}' suggests a phone number; {} of sampled values look like phone numbers",
+                    pct(s)
+                ),
+            ));
         }
     }
-    if (name.joined_contains(POSTCODE_JOINED) || name.has_token(POSTCODE_TOKENS)) && !p.has_fraction && !p.is_datetime {
-        return Some((IdentifierType::Postcode, format!("name '{n}' suggests a postcode")));
+    if (name.joined_contains(POSTCODE_JOINED) || name.has_token(POSTCODE_TOKENS))
+        && !p.has_fraction
+        && !p.is_datetime
+    {
+        return Some((
+            IdentifierType::Postcode,
+            format!("name '{n}' suggests a postcode"),
+        ));
     }
     if name.joined_contains(BIRTH_JOINED) || name.has_token(BIRTH_TOKENS) {
         // `birth_weight` or `birth_country` are not dates: values must agree.
         if p.is_datetime || p.is_dates() {
-            return Some((IdentifierType::BirthDate, format!("name '{n}' suggests a date of birth and the values are exact dates")));
+            return Some((
+                IdentifierType::BirthDate,
+                format!("name '{n}' suggests a date of birth and the values are exact dates"),
+            ));
         }
     }
     if (name.joined_contains(ADDRESS_JOINED) || name.has_token(ADDRESS_TOKENS)) && p.is_string {
-        return Some((IdentifierType::Address, format!("name '{n}' suggests an address; {} of sampled values look like street addresses", pct(p.share(is_street_address)))));
+        return Some((
+            IdentifierType::Address,
+            format!(
+                "name '{n}' suggests an address; {} of sampled values look like street addresses",
+                pct(p.share(is_street_address))
+            ),
+        ));
     }
     if (name.joined_contains(NAME_JOINED) || name.has_token(NAME_TOKENS)) && p.is_string {
         let person_context = name.joined_contains(NAME_JOINED) || name.has_token(NAME_CONTEXT);
@@ -378,11 +562,20 @@ fn by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(IdentifierT
         // `drug_name` or `hospital_name` hold words, not people: without a
         // person word in the name, the values must look like names.
         if person_context || s >= 0.6 && known >= 0.2 {
-            return Some((IdentifierType::Name, format!("name '{n}' suggests a person's name; {} of sampled values look like names", pct(s))));
+            return Some((
+                IdentifierType::Name,
+                format!(
+                    "name '{n}' suggests a person's name; {} of sampled values look like names",
+                    pct(s)
+                ),
+            ));
         }
     }
     if name.has_token(TEXT_TOKENS) && p.is_string {
-        return Some((IdentifierType::FreeText, format!("name '{n}' suggests free text, which may contain any identifier")));
+        return Some((
+            IdentifierType::FreeText,
+            format!("name '{n}' suggests free text, which may contain any identifier"),
+        ));
     }
     if (p.is_datetime || p.is_dates()) && !dates_are_coarse(&p.date_days) {
         return Some(date_type(p, n));
@@ -400,8 +593,12 @@ fn key_by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(Identif
     let last = name.last()?;
     let strong_person = name.has_token(&["mrn", "pid"])
         || name.joined_contains(&["medicalrecord", "mrnumber", "hospitalnumber", "chartnumber"])
-        || ID_TOKENS.contains(&last) && name.before_last().is_some_and(|t| PERSON_CONTEXT.contains(&t));
-    let row_context = ID_TOKENS.contains(&last) && name.before_last().is_some_and(|t| ROW_CONTEXT.contains(&t));
+        || ID_TOKENS.contains(&last)
+            && name
+                .before_last()
+                .is_some_and(|t| PERSON_CONTEXT.contains(&t));
+    let row_context =
+        ID_TOKENS.contains(&last) && name.before_last().is_some_and(|t| ROW_CONTEXT.contains(&t));
     let bare = name.tokens.len() == 1 && BARE_KEYS.contains(&last);
     let generic = ID_TOKENS.contains(&last) && name.tokens.len() >= 2;
     if !(strong_person || row_context || bare || generic) {
@@ -411,7 +608,13 @@ fn key_by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(Identif
     let unique = distinct == p.n_valid && p.n_valid == p.n_rows;
     let ratio = distinct as f64 / p.n_valid as f64;
     if strong_person {
-        return Some((IdentifierType::Mrn, format!("name '{n}' suggests a medical record number / patient key ({distinct} distinct values in {} rows)", p.n_valid)));
+        return Some((
+            IdentifierType::Mrn,
+            format!(
+                "name '{n}' suggests a medical record number / patient key ({distinct} distinct values in {} rows)",
+                p.n_valid
+            ),
+        ));
     }
     // `admission_type_id` (8 codes) or `education-num` (16 levels) end in an
     // ID word but are categories: a key has (almost) one value per row.
@@ -422,9 +625,18 @@ fn key_by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(Identif
         return None;
     }
     if unique {
-        Some((IdentifierType::RowKey, format!("name '{n}' suggests a key and every row holds a different value")))
+        Some((
+            IdentifierType::RowKey,
+            format!("name '{n}' suggests a key and every row holds a different value"),
+        ))
     } else {
-        Some((IdentifierType::Mrn, format!("name '{n}' suggests a record key ({distinct} distinct values in {} rows; repeated keys link rows of one person)", p.n_valid)))
+        Some((
+            IdentifierType::Mrn,
+            format!(
+                "name '{n}' suggests a record key ({distinct} distinct values in {} rows; repeated keys link rows of one person)",
+                p.n_valid
+            ),
+        ))
     }
 }
 
@@ -432,23 +644,48 @@ fn key_by_name(name: &NameInfo, p: &Profile, column: &Column) -> Option<(Identif
 // Detection by values only
 // ---------------------------------------------------------------------------
 
+/// A value-only rule: type, matcher, minimum share of matching values, and
+/// what the values look like (for the reason).
+type ValueCheck = (IdentifierType, fn(&str) -> bool, f64, &'static str);
+
 fn by_values(p: &Profile, column: &Column) -> Option<(IdentifierType, String)> {
     if p.n_valid == 0 {
         return None;
     }
     let n = &column.name;
     if p.is_string {
-        let checks: [(IdentifierType, fn(&str) -> bool, f64, &str); 5] = [
+        let checks: [ValueCheck; 5] = [
             (IdentifierType::Email, is_email, 0.8, "e-mail addresses"),
-            (IdentifierType::Ssn, is_ssn, 0.8, "SSN-shaped numbers (ddd-dd-dddd)"),
+            (
+                IdentifierType::Ssn,
+                is_ssn,
+                0.8,
+                "SSN-shaped numbers (ddd-dd-dddd)",
+            ),
             (IdentifierType::Phone, is_phone, 0.8, "phone numbers"),
-            (IdentifierType::Postcode, is_distinctive_postcode, 0.8, "postcodes"),
-            (IdentifierType::Address, is_street_address, 0.6, "street addresses"),
+            (
+                IdentifierType::Postcode,
+                is_distinctive_postcode,
+                0.8,
+                "postcodes",
+            ),
+            (
+                IdentifierType::Address,
+                is_street_address,
+                0.6,
+                "street addresses",
+            ),
         ];
         for (t, f, min, what) in checks {
             let s = p.share(f);
             if s >= min {
-                return Some((t, format!("values of '{n}': {} of sampled values look like {what}", pct(s))));
+                return Some((
+                    t,
+                    format!(
+                        "values of '{n}': {} of sampled values look like {what}",
+                        pct(s)
+                    ),
+                ));
             }
         }
         if p.is_dates() && !dates_are_coarse(&p.date_days) {
@@ -458,29 +695,53 @@ fn by_values(p: &Profile, column: &Column) -> Option<(IdentifierType, String)> {
         let ratio = distinct as f64 / p.n_valid as f64;
         let s = p.share(is_mrn_like);
         if s >= 0.9 && ratio >= 0.5 {
-            return Some((IdentifierType::Mrn, format!("values of '{n}': {} of sampled values look like record numbers (letters + 5 or more digits), {distinct} distinct", pct(s))));
+            return Some((
+                IdentifierType::Mrn,
+                format!(
+                    "values of '{n}': {} of sampled values look like record numbers (letters + 5 or more digits), {distinct} distinct",
+                    pct(s)
+                ),
+            ));
         }
         let s = p.share(is_person_name);
         let known = p.share(has_known_name);
         if s >= 0.8 && known >= 0.3 && ratio >= 0.2 {
-            return Some((IdentifierType::Name, format!("values of '{n}': {} of sampled values look like person names ({} contain a common given or family name)", pct(s), pct(known))));
+            return Some((
+                IdentifierType::Name,
+                format!(
+                    "values of '{n}': {} of sampled values look like person names ({} contain a common given or family name)",
+                    pct(s),
+                    pct(known)
+                ),
+            ));
         }
         if looks_like_free_text(&p.strings) && ratio >= 0.5 {
-            return Some((IdentifierType::FreeText, format!("values of '{n}' are free text (sentences with many distinct values)")));
+            return Some((
+                IdentifierType::FreeText,
+                format!("values of '{n}' are free text (sentences with many distinct values)"),
+            ));
         }
         if distinct == p.n_valid && p.n_valid == p.n_rows && p.n_rows >= MIN_ROWS_FOR_ROW_KEY {
-            return Some((IdentifierType::RowKey, format!("values of '{n}': every row holds a different value")));
+            return Some((
+                IdentifierType::RowKey,
+                format!("values of '{n}': every row holds a different value"),
+            ));
         }
         return None;
     }
     if p.is_datetime && !dates_are_coarse(&p.date_days) {
         return Some(date_type(p, n));
     }
-    if p.is_numeric && !p.has_fraction && p.n_valid == p.n_rows && p.n_rows >= MIN_ROWS_FOR_ROW_KEY {
-        let distinct = distinct_count(column);
-        if distinct == p.n_rows {
-            return Some((IdentifierType::RowKey, format!("values of '{n}': whole numbers, every row holds a different value")));
-        }
+    if p.is_numeric
+        && !p.has_fraction
+        && p.n_valid == p.n_rows
+        && p.n_rows >= MIN_ROWS_FOR_ROW_KEY
+        && all_ints_distinct(column)
+    {
+        return Some((
+            IdentifierType::RowKey,
+            format!("values of '{n}': whole numbers, every row holds a different value"),
+        ));
     }
     None
 }
@@ -495,16 +756,27 @@ fn date_type(p: &Profile, n: &str) -> (IdentifierType, String) {
     let hi = d[(d.len() * 19) / 20];
     let years = (hi - lo) as f64 / 365.25;
     if years >= 25.0 {
-        (IdentifierType::BirthDate, format!("values of '{n}' are exact dates spread over {years:.0} years, as dates of birth are"))
+        (
+            IdentifierType::BirthDate,
+            format!(
+                "values of '{n}' are exact dates spread over {years:.0} years, as dates of birth are"
+            ),
+        )
     } else {
-        (IdentifierType::ExactDate, format!("values of '{n}' are exact (day-level) dates tied to a person"))
+        (
+            IdentifierType::ExactDate,
+            format!("values of '{n}' are exact (day-level) dates tied to a person"),
+        )
     }
 }
 
 /// Dates that are all on the first of a month were already coarsened (to
 /// month or year) and are not exact person dates any more.
 fn dates_are_coarse(days: &[i64]) -> bool {
-    !days.is_empty() && days.iter().all(|&d| crate::datetime::civil_from_days(d).2 == 1)
+    !days.is_empty()
+        && days
+            .iter()
+            .all(|&d| crate::datetime::civil_from_days(d).2 == 1)
 }
 
 // ---------------------------------------------------------------------------
@@ -513,11 +785,15 @@ fn dates_are_coarse(days: &[i64]) -> bool {
 
 /// `local@domain.tld` with no spaces.
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     if local.is_empty() || domain.contains('@') || s.contains(char::is_whitespace) {
         return false;
     }
-    let Some((host, tld)) = domain.rsplit_once('.') else { return false };
+    let Some((host, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
 }
 
@@ -530,7 +806,9 @@ pub fn is_ssn(s: &str) -> bool {
     let sep = b[3];
     (sep == b'-' || sep == b' ')
         && b[6] == sep
-        && b.iter().enumerate().all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
 }
 
 /// 7 to 15 digits with the separators phone numbers use, and at least one
@@ -553,7 +831,7 @@ pub fn is_phone(s: &str) -> bool {
         && !is_ssn(s)
         && parse_date_text(s).is_none()
         // "1234.5678" is a number, not a phone.
-        && !(s.matches('.').count() == 1 && !s.contains([' ', '-', '(']))
+        && (s.matches('.').count() != 1 || s.contains([' ', '-', '(']))
 }
 
 /// Postcodes whose layout cannot be mistaken for a number: UK (`SW1A 1AA`),
@@ -572,7 +850,15 @@ pub fn is_distinctive_postcode(s: &str) -> bool {
         return true;
     }
     // Canada.
-    if b.len() == 7 && up(&b[0]) && dg(&b[1]) && up(&b[2]) && b[3] == b' ' && dg(&b[4]) && up(&b[5]) && dg(&b[6]) {
+    if b.len() == 7
+        && up(&b[0])
+        && dg(&b[1])
+        && up(&b[2])
+        && b[3] == b' '
+        && dg(&b[4])
+        && up(&b[5])
+        && dg(&b[6])
+    {
         return true;
     }
     // UK: outward (A9, A99, AA9, AA99, A9A, AA9A) + space + inward (9AA).
@@ -591,12 +877,53 @@ pub fn is_distinctive_postcode(s: &str) -> bool {
 }
 
 const STREET_WORDS: &[&str] = &[
-    "street", "st", "road", "rd", "avenue", "ave", "av", "lane", "ln", "drive", "dr", "boulevard",
-    "blvd", "way", "court", "ct", "place", "pl", "terrace", "close", "crescent", "square", "sq",
-    "highway", "hwy", "parkway", "pkwy", "rue", "calle", "via", "viale", "avenida", "rua", "straat",
-    "laan", "weg", "gasse", "platz", "allee", "chemin", "plaza", "paseo", "carrer",
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "av",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "boulevard",
+    "blvd",
+    "way",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "terrace",
+    "close",
+    "crescent",
+    "square",
+    "sq",
+    "highway",
+    "hwy",
+    "parkway",
+    "pkwy",
+    "rue",
+    "calle",
+    "via",
+    "viale",
+    "avenida",
+    "rua",
+    "straat",
+    "laan",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "chemin",
+    "plaza",
+    "paseo",
+    "carrer",
 ];
-const STREET_SUFFIXES: &[&str] = &["straße", "strasse", "str.", "weg", "gasse", "platz", "straat", "laan", "allee"];
+const STREET_SUFFIXES: &[&str] = &[
+    "straße", "strasse", "str.", "weg", "gasse", "platz", "straat", "laan", "allee",
+];
 
 /// A house number plus a street word (`12 Oak Street`, `Hauptstraße 5`,
 /// `3 rue de la Paix`, `Calle Mayor 7, Madrid`).
@@ -615,7 +942,9 @@ pub fn is_street_address(s: &str) -> bool {
             has_number = true;
         }
         if STREET_WORDS.contains(&t.as_str())
-            || STREET_SUFFIXES.iter().any(|x| raw.to_lowercase().ends_with(x) && t.len() > x.len())
+            || STREET_SUFFIXES
+                .iter()
+                .any(|x| raw.to_lowercase().ends_with(x) && t.len() > x.len())
         {
             has_street = true;
         }
@@ -638,14 +967,18 @@ pub fn is_mrn_like(s: &str) -> bool {
 /// 1-4 capitalised alphabetic words (`Ana María López`, `O'Brien, Sean`,
 /// `J. Smith`), with no digits.
 pub fn is_person_name(s: &str) -> bool {
-    let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
     if !(1..=4).contains(&words.len()) {
         return false;
     }
     words.iter().all(|w| {
         let mut cs = w.chars();
         cs.next().is_some_and(char::is_uppercase)
-            && w.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.' | '’'))
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.' | '’'))
             && w.chars().filter(|c| c.is_alphabetic()).count() >= 1
     })
 }
@@ -679,7 +1012,9 @@ pub fn parse_date_text(s: &str) -> Option<i64> {
         return Some(secs.div_euclid(86_400));
     }
     let date = s.split([' ', 'T']).next()?;
-    let sep = [b'/', b'.', b'-'].into_iter().find(|c| date.as_bytes().contains(c))?;
+    let sep = [b'/', b'.', b'-']
+        .into_iter()
+        .find(|c| date.as_bytes().contains(c))?;
     let parts: Vec<&str> = date.split(sep as char).collect();
     if parts.len() != 3 || parts[2].len() != 4 || parts[0].len() > 2 || parts[1].len() > 2 {
         return None;
@@ -742,22 +1077,36 @@ mod tests {
         assert!(!is_mrn_like("E909"));
         assert!(is_person_name("Ana María López"));
         assert!(!is_person_name("250.83"));
-        assert_eq!(parse_date_text("04/07/1961"), Some(crate::datetime::days_from_civil(1961, 7, 4)));
+        assert_eq!(
+            parse_date_text("04/07/1961"),
+            Some(crate::datetime::days_from_civil(1961, 7, 4))
+        );
         assert_eq!(parse_date_text("[70-80)"), None);
     }
 
     #[test]
     fn icd_codes_and_short_codes_are_not_identifiers() {
-        let diag: Vec<String> = (0..200).map(|i| ["250.83", "V57", "428", "E909", "414"][i % 5].to_string()).collect();
+        let diag: Vec<String> = (0..200)
+            .map(|i| ["250.83", "V57", "428", "E909", "414"][i % 5].to_string())
+            .collect();
         let refs: Vec<&str> = diag.iter().map(String::as_str).collect();
         assert_eq!(detect_column(&strs("diag_1", &refs)), None);
-        assert_eq!(detect_column(&strs("payer_code", &["MC", "HM", "SP", "MC"])), None);
-        assert_eq!(detect_column(&strs("age", &["[70-80)", "[60-70)", "[70-80)"])), None);
+        assert_eq!(
+            detect_column(&strs("payer_code", &["MC", "HM", "SP", "MC"])),
+            None
+        );
+        assert_eq!(
+            detect_column(&strs("age", &["[70-80)", "[60-70)", "[70-80)"])),
+            None
+        );
     }
 
     #[test]
     fn drug_names_are_not_person_names() {
-        let c = strs("drug_name", &["Metformin", "Insulin", "Glipizide", "Metformin"]);
+        let c = strs(
+            "drug_name",
+            &["Metformin", "Insulin", "Glipizide", "Metformin"],
+        );
         assert_eq!(detect_column(&c), None);
     }
 
@@ -770,7 +1119,10 @@ mod tests {
     #[test]
     fn id_suffix_with_few_codes_is_a_category() {
         let v: Vec<Option<i64>> = (0..500).map(|i| Some(i % 8)).collect();
-        assert_eq!(detect_column(&Column::from_i64("admission_type_id", &v)), None);
+        assert_eq!(
+            detect_column(&Column::from_i64("admission_type_id", &v)),
+            None
+        );
         let unique: Vec<Option<i64>> = (0..500).map(|i| Some(1000 + i * 7)).collect();
         let d = detect_column(&Column::from_i64("encounter_id", &unique)).unwrap();
         assert_eq!(d.id_type, IdentifierType::RowKey);

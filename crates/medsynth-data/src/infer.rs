@@ -66,15 +66,26 @@ pub struct InferReport {
 /// Infers a schema for `table`.
 pub fn infer(table: &Table, opts: &InferOptions) -> InferReport {
     let mut warnings = Vec::new();
-    let columns = table.columns().iter().map(|c| infer_column(c, opts, &mut warnings)).collect();
-    InferReport { schema: Schema { columns }, warnings }
+    let columns = table
+        .columns()
+        .iter()
+        .map(|c| infer_column(c, opts, &mut warnings))
+        .collect();
+    InferReport {
+        schema: Schema { columns },
+        warnings,
+    }
 }
 
 /// Infers one column's schema (warnings are appended).
 pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String>) -> ColumnSchema {
     let n = col.len();
     let n_valid = n - col.missing_count();
-    let missing_share = if n == 0 { 0.0 } else { (n - n_valid) as f64 / n as f64 };
+    let missing_share = if n == 0 {
+        0.0
+    } else {
+        (n - n_valid) as f64 / n as f64
+    };
     let name = col.name.as_str();
 
     if n_valid == 0 {
@@ -86,11 +97,18 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
         return cs;
     }
     if missing_share > 0.9 {
-        warnings.push(format!("column '{name}': {:.1}% of cells are missing", missing_share * 100.0));
+        warnings.push(format!(
+            "column '{name}': {:.1}% of cells are missing",
+            missing_share * 100.0
+        ));
     }
 
     if let Some(d) = detect_column(col) {
-        let kind = if d.id_type == IdentifierType::FreeText { Kind::Text } else { Kind::Identifier };
+        let kind = if d.id_type == IdentifierType::FreeText {
+            Kind::Text
+        } else {
+            Kind::Identifier
+        };
         let mut cs = ColumnSchema::new(name, kind);
         cs.role = Role::Identifier;
         cs.identifier = Some(d.id_type);
@@ -101,7 +119,9 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
 
     let distinct = distinct_count(col);
     if distinct == 1 {
-        warnings.push(format!("column '{name}': constant (a single value); it carries no information"));
+        warnings.push(format!(
+            "column '{name}': constant (a single value); it carries no information"
+        ));
     }
     let unique_per_row = distinct == n_valid && n_valid >= opts.min_rows_for_row_key;
     let identifier = |id: IdentifierType, action: MaskAction| {
@@ -117,7 +137,8 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
             let lname = name.to_ascii_lowercase();
             if unique_per_row {
                 identifier(IdentifierType::RowKey, MaskAction::Drop)
-            } else if is_id_name(&lname) && distinct as f64 > opts.max_unique_share * n_valid as f64 {
+            } else if is_id_name(&lname) && distinct as f64 > opts.max_unique_share * n_valid as f64
+            {
                 identifier(IdentifierType::Mrn, MaskAction::Pseudonymize)
             } else if (is_code_name(&lname) && distinct <= opts.max_code_levels)
                 || (!is_count_name(&lname) && distinct <= opts.max_int_categorical_levels)
@@ -125,7 +146,12 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
                 categorical(col)
             } else {
                 let mut cs = ColumnSchema::new(name, Kind::Integer);
-                let (lo, hi) = min_max(v.iter().zip(&col.valid).filter(|(_, ok)| **ok).map(|(x, _)| *x as f64));
+                let (lo, hi) = min_max(
+                    v.iter()
+                        .zip(&col.valid)
+                        .filter(|(_, ok)| **ok)
+                        .map(|(x, _)| *x as f64),
+                );
                 cs.min = Some(lo);
                 cs.max = Some(hi);
                 cs
@@ -133,7 +159,12 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
         }
         ColumnData::Float(v) => {
             let mut cs = ColumnSchema::new(name, Kind::Continuous);
-            let valid = || v.iter().zip(&col.valid).filter(|(_, ok)| **ok).map(|(x, _)| *x);
+            let valid = || {
+                v.iter()
+                    .zip(&col.valid)
+                    .filter(|(_, ok)| **ok)
+                    .map(|(x, _)| *x)
+            };
             let (lo, hi) = min_max(valid());
             cs.min = Some(lo);
             cs.max = Some(hi);
@@ -147,14 +178,19 @@ pub fn infer_column(col: &Column, opts: &InferOptions, warnings: &mut Vec<String
         }
         ColumnData::DateTime { secs, .. } => {
             let mut cs = ColumnSchema::new(name, Kind::Datetime);
-            let (lo, hi) = min_max(secs.iter().zip(&col.valid).filter(|(_, ok)| **ok).map(|(x, _)| *x as f64));
+            let (lo, hi) = min_max(
+                secs.iter()
+                    .zip(&col.valid)
+                    .filter(|(_, ok)| **ok)
+                    .map(|(x, _)| *x as f64),
+            );
             cs.min = Some(lo);
             cs.max = Some(hi);
             cs
         }
         ColumnData::Categorical { .. } | ColumnData::Text(_) => {
-            let too_many =
-                distinct > opts.max_categorical_levels && distinct as f64 > opts.max_unique_share * n_valid as f64;
+            let too_many = distinct > opts.max_categorical_levels
+                && distinct as f64 > opts.max_unique_share * n_valid as f64;
             if unique_per_row && matches!(col.data, ColumnData::Categorical { .. }) {
                 identifier(IdentifierType::RowKey, MaskAction::Drop)
             } else if too_many || matches!(col.data, ColumnData::Text(_)) {
@@ -193,23 +229,43 @@ fn default_kind(col: &Column) -> Kind {
 fn is_id_name(n: &str) -> bool {
     n == "id"
         || n == "mrn"
-        || ["_id", "-id", "_nbr", "_no", "_num", "_number", "_key", "mrn", "uuid"].iter().any(|s| n.ends_with(s))
+        || [
+            "_id", "-id", "_nbr", "_no", "_num", "_number", "_key", "mrn", "uuid",
+        ]
+        .iter()
+        .any(|s| n.ends_with(s))
 }
 
 /// Names of coded categories: `admission_type_id`, `icd_code`, `visit_type`.
 fn is_code_name(n: &str) -> bool {
-    ["_id", "-id", "_code", "-code", "_cd", "_type", "_class", "_status", "_cat", "_group"].iter().any(|s| n.ends_with(s))
+    [
+        "_id", "-id", "_code", "-code", "_cd", "_type", "_class", "_status", "_cat", "_group",
+    ]
+    .iter()
+    .any(|s| n.ends_with(s))
 }
 
 /// Names of counts and durations, integer even with few levels.
 fn is_count_name(n: &str) -> bool {
-    ["num_", "number_", "n_", "count", "nb_"].iter().any(|p| n.starts_with(p))
-        || ["_count", "_days", "_hours", "_years", "_months", "_num", "-num", "_n"].iter().any(|s| n.ends_with(s))
-        || ["time_in", "length_of", "days", "hours", "duration"].iter().any(|m| n.contains(m))
+    ["num_", "number_", "n_", "count", "nb_"]
+        .iter()
+        .any(|p| n.starts_with(p))
+        || [
+            "_count", "_days", "_hours", "_years", "_months", "_num", "-num", "_n",
+        ]
+        .iter()
+        .any(|s| n.ends_with(s))
+        || ["time_in", "length_of", "days", "hours", "duration"]
+            .iter()
+            .any(|m| n.contains(m))
 }
 
 fn categorical(col: &Column) -> ColumnSchema {
-    let kind = if matches!(col.data, ColumnData::Bool(_)) { Kind::Boolean } else { Kind::Categorical };
+    let kind = if matches!(col.data, ColumnData::Bool(_)) {
+        Kind::Boolean
+    } else {
+        Kind::Categorical
+    };
     let mut cs = ColumnSchema::new(col.name.clone(), kind);
     cs.categories = Some(categories_of(col));
     cs
@@ -226,11 +282,18 @@ pub fn categories_of(col: &Column) -> Vec<String> {
                     *u = true;
                 }
             }
-            dict.iter().zip(used).filter(|(_, u)| *u).map(|(s, _)| s.clone()).collect()
+            dict.iter()
+                .zip(used)
+                .filter(|(_, u)| *u)
+                .map(|(s, _)| s.clone())
+                .collect()
         }
         _ => {
             let mut set = HashSet::new();
-            (0..col.len()).filter_map(|i| col.label(i)).filter(|l| set.insert(l.clone())).collect()
+            (0..col.len())
+                .filter_map(|i| col.label(i))
+                .filter(|l| set.insert(l.clone()))
+                .collect()
         }
     };
     labels.sort_by(|a, b| natural_cmp(a, b));
@@ -241,7 +304,10 @@ pub fn categories_of(col: &Column) -> Vec<String> {
 /// as numbers.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     if let (Ok(x), Ok(y)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-        return x.partial_cmp(&y).unwrap_or(Ordering::Equal).then_with(|| a.cmp(b));
+        return x
+            .partial_cmp(&y)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a.cmp(b));
     }
     let (mut ia, mut ib) = (a.as_bytes(), b.as_bytes());
     loop {
@@ -280,22 +346,46 @@ fn trim_zeros(d: &[u8]) -> &[u8] {
 pub fn distinct_count(col: &Column) -> usize {
     let valid = |i: &usize| col.valid[*i];
     match &col.data {
-        ColumnData::Float(v) => (0..v.len()).filter(valid).map(|i| v[i].to_bits()).collect::<HashSet<_>>().len(),
-        ColumnData::Int(v) => (0..v.len()).filter(valid).map(|i| v[i]).collect::<HashSet<_>>().len(),
-        ColumnData::Bool(v) => (0..v.len()).filter(valid).map(|i| v[i]).collect::<HashSet<_>>().len(),
-        ColumnData::DateTime { secs, .. } => (0..secs.len()).filter(valid).map(|i| secs[i]).collect::<HashSet<_>>().len(),
+        ColumnData::Float(v) => (0..v.len())
+            .filter(valid)
+            .map(|i| v[i].to_bits())
+            .collect::<HashSet<_>>()
+            .len(),
+        ColumnData::Int(v) => (0..v.len())
+            .filter(valid)
+            .map(|i| v[i])
+            .collect::<HashSet<_>>()
+            .len(),
+        ColumnData::Bool(v) => (0..v.len())
+            .filter(valid)
+            .map(|i| v[i])
+            .collect::<HashSet<_>>()
+            .len(),
+        ColumnData::DateTime { secs, .. } => (0..secs.len())
+            .filter(valid)
+            .map(|i| secs[i])
+            .collect::<HashSet<_>>()
+            .len(),
         ColumnData::Categorical { codes, dict } => {
             // Codes are indices into a (possibly repeating) dictionary.
-            let set: HashSet<&str> =
-                (0..codes.len()).filter(valid).filter_map(|i| dict.get(codes[i] as usize).map(String::as_str)).collect();
+            let set: HashSet<&str> = (0..codes.len())
+                .filter(valid)
+                .filter_map(|i| dict.get(codes[i] as usize).map(String::as_str))
+                .collect();
             set.len()
         }
-        ColumnData::Text(v) => (0..v.len()).filter(valid).map(|i| v[i].as_str()).collect::<HashSet<_>>().len(),
+        ColumnData::Text(v) => (0..v.len())
+            .filter(valid)
+            .map(|i| v[i].as_str())
+            .collect::<HashSet<_>>()
+            .len(),
     }
 }
 
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    })
 }
 
 /// Most decimal places any value shows in its shortest form, capped at 6.
@@ -324,22 +414,36 @@ mod tests {
 
     #[test]
     fn natural_order() {
-        let mut v = vec!["[10-20)", "[0-10)", "[90-100)", ">200", "[100-125)"];
+        let mut v = ["[10-20)", "[0-10)", "[90-100)", ">200", "[100-125)"];
         v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(v, vec![">200", "[0-10)", "[10-20)", "[90-100)", "[100-125)"]);
-        let mut n = vec!["10", "9", "-1", "2.5"];
+        assert_eq!(
+            v,
+            [">200", "[0-10)", "[10-20)", "[90-100)", "[100-125)"]
+        );
+        let mut n = ["10", "9", "-1", "2.5"];
         n.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(n, vec!["-1", "2.5", "9", "10"]);
+        assert_eq!(n, ["-1", "2.5", "9", "10"]);
     }
 
     #[test]
     fn small_integer_codes_are_categorical_counts_integer() {
         let vals: Vec<Option<i64>> = (0..100).map(|i| Some(i % 4)).collect();
         let mut w = Vec::new();
-        let cs = infer_column(&Column::from_i64("cp", &vals), &InferOptions::default(), &mut w);
+        let cs = infer_column(
+            &Column::from_i64("cp", &vals),
+            &InferOptions::default(),
+            &mut w,
+        );
         assert_eq!(cs.kind, Kind::Categorical);
-        assert_eq!(cs.categories.as_deref(), Some(&["0".to_string(), "1".into(), "2".into(), "3".into()][..]));
-        let cs = infer_column(&Column::from_i64("num_procedures", &vals), &InferOptions::default(), &mut w);
+        assert_eq!(
+            cs.categories.as_deref(),
+            Some(&["0".to_string(), "1".into(), "2".into(), "3".into()][..])
+        );
+        let cs = infer_column(
+            &Column::from_i64("num_procedures", &vals),
+            &InferOptions::default(),
+            &mut w,
+        );
         assert_eq!(cs.kind, Kind::Integer);
         assert_eq!((cs.min, cs.max), (Some(0.0), Some(3.0)));
     }
@@ -357,9 +461,28 @@ mod tests {
         .unwrap();
         let r = infer(&t, &InferOptions::default());
         let v = r.schema.column("visit").unwrap();
-        assert_eq!((v.kind, v.identifier, v.action), (Kind::Identifier, Some(IdentifierType::RowKey), Some(MaskAction::Drop)));
-        assert!(r.warnings.iter().any(|w| w.contains("'examide'") && w.contains("constant")), "{:?}", r.warnings);
-        assert!(r.warnings.iter().any(|w| w.contains("'empty'") && w.contains("missing")), "{:?}", r.warnings);
+        assert_eq!(
+            (v.kind, v.identifier, v.action),
+            (
+                Kind::Identifier,
+                Some(IdentifierType::RowKey),
+                Some(MaskAction::Drop)
+            )
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("'examide'") && w.contains("constant")),
+            "{:?}",
+            r.warnings
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("'empty'") && w.contains("missing")),
+            "{:?}",
+            r.warnings
+        );
         assert_eq!(r.schema.column("empty").unwrap().missing_share, 1.0);
     }
 
@@ -368,7 +491,10 @@ mod tests {
         let c = Column::from_f64("oldpeak", &[Some(0.0), Some(2.3), Some(6.2), None]);
         let cs = infer_column(&c, &InferOptions::default(), &mut Vec::new());
         assert_eq!(cs.kind, Kind::Continuous);
-        assert_eq!((cs.min, cs.max, cs.decimals), (Some(0.0), Some(6.2), Some(1)));
+        assert_eq!(
+            (cs.min, cs.max, cs.decimals),
+            (Some(0.0), Some(6.2), Some(1))
+        );
         assert!((cs.missing_share - 0.25).abs() < 1e-12);
     }
 }

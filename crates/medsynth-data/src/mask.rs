@@ -134,7 +134,11 @@ pub fn mask_table(table: &Table, schema: &Schema, opts: &MaskOptions) -> Result<
             continue;
         };
         handled.insert(cs.name.as_str());
-        let line = |action, detail: String| MaskReportLine { column: cs.name.clone(), action, detail };
+        let line = |action, detail: String| MaskReportLine {
+            column: cs.name.clone(),
+            action,
+            detail,
+        };
         match action {
             None => {
                 columns.push(col.clone());
@@ -143,7 +147,10 @@ pub fn mask_table(table: &Table, schema: &Schema, opts: &MaskOptions) -> Result<
             Some(MaskAction::Keep) => {
                 columns.push(col.clone());
                 out_schema.columns.push(cs.clone());
-                report.push(line(MaskAction::Keep, "kept as is: the identifying values stay in the data (risk accepted)".into()));
+                report.push(line(
+                    MaskAction::Keep,
+                    "kept as is: the identifying values stay in the data (risk accepted)".into(),
+                ));
             }
             Some(MaskAction::Drop) => {
                 report.push(line(MaskAction::Drop, "column removed".into()));
@@ -159,7 +166,10 @@ pub fn mask_table(table: &Table, schema: &Schema, opts: &MaskOptions) -> Result<
                 s.max = None;
                 s.categories = None;
                 out_schema.columns.push(s);
-                report.push(line(MaskAction::Pseudonymize, "replaced by HMAC-SHA256(secret, value), 64 hex characters".into()));
+                report.push(line(
+                    MaskAction::Pseudonymize,
+                    "replaced by HMAC-SHA256(secret, value), 64 hex characters".into(),
+                ));
             }
             Some(MaskAction::Fake) => {
                 let id_type = match (cs.identifier, cs.kind) {
@@ -182,7 +192,13 @@ pub fn mask_table(table: &Table, schema: &Schema, opts: &MaskOptions) -> Result<
                 s.max = None;
                 s.categories = None;
                 out_schema.columns.push(s);
-                report.push(line(MaskAction::Fake, format!("removed before modelling; fake {} values are generated at sampling", id_name(id_type))));
+                report.push(line(
+                    MaskAction::Fake,
+                    format!(
+                        "removed before modelling; fake {} values are generated at sampling",
+                        id_name(id_type)
+                    ),
+                ));
             }
             Some(MaskAction::Generalize) => {
                 let (new_col, new_schema, detail) = generalize(col, cs, table, opts)?;
@@ -205,7 +221,11 @@ pub fn mask_table(table: &Table, schema: &Schema, opts: &MaskOptions) -> Result<
         }
     }
     let table = Table::new(columns).map_err(|m| DataError::invalid(Location::default(), m))?;
-    Ok(MaskOutcome { table, schema: out_schema, report })
+    Ok(MaskOutcome {
+        table,
+        schema: out_schema,
+        report,
+    })
 }
 
 /// The action to apply: the schema's, or the default for identifier and
@@ -222,7 +242,10 @@ fn effective_action(cs: &ColumnSchema) -> Option<MaskAction> {
 }
 
 fn id_name(t: IdentifierType) -> String {
-    serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn secret<'a>(opts: &'a MaskOptions, column: &str) -> Result<&'a [u8]> {
@@ -264,8 +287,18 @@ pub fn pseudonym(key: &[u8], value: &str) -> Result<String> {
 /// distinct value. Missing cells stay missing.
 fn pseudonymize(col: &Column, key: &[u8]) -> Result<Column> {
     if let ColumnData::Categorical { codes, dict } = &col.data {
-        let dict = dict.iter().map(|v| pseudonym(key, v)).collect::<Result<Vec<_>>>()?;
-        return Ok(Column::new(col.name.clone(), ColumnData::Categorical { codes: codes.clone(), dict }, col.valid.clone()));
+        let dict = dict
+            .iter()
+            .map(|v| pseudonym(key, v))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Column::new(
+            col.name.clone(),
+            ColumnData::Categorical {
+                codes: codes.clone(),
+                dict,
+            },
+            col.valid.clone(),
+        ));
     }
     let mut out = Vec::with_capacity(col.len());
     for r in 0..col.len() {
@@ -274,7 +307,11 @@ fn pseudonymize(col: &Column, key: &[u8]) -> Result<Column> {
             None => String::new(),
         });
     }
-    Ok(Column::new(col.name.clone(), ColumnData::Text(out), col.valid.clone()))
+    Ok(Column::new(
+        col.name.clone(),
+        ColumnData::Text(out),
+        col.valid.clone(),
+    ))
 }
 
 /// The cell at `row` as days since 1970: date cells directly, text cells
@@ -296,7 +333,10 @@ fn day_of(col: &Column, row: usize) -> Result<Option<i64>> {
         }
         _ => Err(DataError::invalid(
             Location::default().with_column(&col.name),
-            format!("action \"generalize\" as a date needs dates, but the column holds {} values", col.physical_type()),
+            format!(
+                "action \"generalize\" as a date needs dates, but the column holds {} values",
+                col.physical_type()
+            ),
         )),
     }
 }
@@ -312,15 +352,21 @@ fn latest_other_date(table: &Table, skip: &str) -> Option<i64> {
         .iter()
         .filter(|c| c.name != skip)
         .filter_map(|c| match &c.data {
-            ColumnData::DateTime { secs, .. } => {
-                (0..c.len()).filter(|&r| c.is_valid(r)).map(|r| secs[r].div_euclid(86_400)).max()
-            }
+            ColumnData::DateTime { secs, .. } => (0..c.len())
+                .filter(|&r| c.is_valid(r))
+                .map(|r| secs[r].div_euclid(86_400))
+                .max(),
             _ => None,
         })
         .max()
 }
 
-fn generalize(col: &Column, cs: &ColumnSchema, table: &Table, opts: &MaskOptions) -> Result<(Column, ColumnSchema, String)> {
+fn generalize(
+    col: &Column,
+    cs: &ColumnSchema,
+    table: &Table,
+    opts: &MaskOptions,
+) -> Result<(Column, ColumnSchema, String)> {
     let id_type = match cs.identifier {
         Some(t) => t,
         None if is_date_column(col) || cs.kind == Kind::Datetime => IdentifierType::ExactDate,
@@ -335,10 +381,18 @@ fn generalize(col: &Column, cs: &ColumnSchema, table: &Table, opts: &MaskOptions
     let mut s = cs.clone();
     s.identifier = None;
     s.action = None;
-    s.role = if cs.role == Role::Identifier { Role::Feature } else { cs.role };
+    s.role = if cs.role == Role::Identifier {
+        Role::Feature
+    } else {
+        cs.role
+    };
     s.domain = DomainSource::Data;
     s.decimals = None;
-    s.missing_share = if n == 0 { 0.0 } else { col.missing_count() as f64 / n as f64 };
+    s.missing_share = if n == 0 {
+        0.0
+    } else {
+        col.missing_count() as f64 / n as f64
+    };
     match id_type {
         IdentifierType::BirthDate => match opts.birth_date {
             BirthDateLevel::Year => {
@@ -380,7 +434,11 @@ fn generalize(col: &Column, cs: &ColumnSchema, table: &Table, opts: &MaskOptions
                 s.max = None;
                 s.categories = Some(lows.into_values().collect());
                 let (y, m, d) = civil_from_days(reference);
-                Ok((c, s, format!("date of birth -> age band of {width} years at {y:04}-{m:02}-{d:02}")))
+                Ok((
+                    c,
+                    s,
+                    format!("date of birth -> age band of {width} years at {y:04}-{m:02}-{d:02}"),
+                ))
             }
         },
         IdentifierType::ExactDate => match opts.exact_date {
@@ -401,7 +459,14 @@ fn generalize(col: &Column, cs: &ColumnSchema, table: &Table, opts: &MaskOptions
                     });
                 }
                 let valid = col.valid.clone();
-                let c = Column::new(col.name.clone(), ColumnData::DateTime { secs, date_only: true }, valid);
+                let c = Column::new(
+                    col.name.clone(),
+                    ColumnData::DateTime {
+                        secs,
+                        date_only: true,
+                    },
+                    valid,
+                );
                 s.kind = Kind::Datetime;
                 s.categories = None;
                 set_range(&mut s, &c);
@@ -415,7 +480,9 @@ fn generalize(col: &Column, cs: &ColumnSchema, table: &Table, opts: &MaskOptions
                 labels.push(match (&col.data, col.label(r)) {
                     (_, None) => None,
                     // Integer ZIPs lost their leading zeros when read.
-                    (ColumnData::Int(_), Some(v)) if v.len() < 5 => Some(format!("{v:0>5}").chars().take(k).collect()),
+                    (ColumnData::Int(_), Some(v)) if v.len() < 5 => {
+                        Some(format!("{v:0>5}").chars().take(k).collect())
+                    }
                     (_, Some(v)) => Some(v.trim().to_uppercase().chars().take(k).collect()),
                 });
             }
@@ -459,8 +526,14 @@ fn set_int_domain(s: &mut ColumnSchema, c: &Column) {
 
 fn set_range(s: &mut ColumnSchema, c: &Column) {
     let vals = (0..c.len()).filter_map(|r| c.get(r).as_f64());
-    let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    (s.min, s.max) = if lo <= hi { (Some(lo), Some(hi)) } else { (None, None) };
+    let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    (s.min, s.max) = if lo <= hi {
+        (Some(lo), Some(hi))
+    } else {
+        (None, None)
+    };
 }
 
 #[cfg(test)]
@@ -485,16 +558,28 @@ mod tests {
         cs.identifier = Some(IdentifierType::Mrn);
         cs.action = Some(MaskAction::Pseudonymize);
         let schema = Schema { columns: vec![cs] };
-        let opts = MaskOptions { secret: Some(b"short".to_vec()), ..Default::default() };
+        let opts = MaskOptions {
+            secret: Some(b"short".to_vec()),
+            ..Default::default()
+        };
         let err = mask_table(&t, &schema, &opts).unwrap_err().to_string();
         assert!(err.contains("at least 16"), "{err}");
-        let err = mask_table(&t, &schema, &MaskOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("--secret-file") && err.contains("mrn"), "{err}");
+        let err = mask_table(&t, &schema, &MaskOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--secret-file") && err.contains("mrn"),
+            "{err}"
+        );
     }
 
     #[test]
     fn integer_zip_is_padded_before_prefix() {
-        let t = Table::new(vec![Column::from_i64("zip", &[Some(2134), None, Some(90210)])]).unwrap();
+        let t = Table::new(vec![Column::from_i64(
+            "zip",
+            &[Some(2134), None, Some(90210)],
+        )])
+        .unwrap();
         let mut cs = ColumnSchema::new("zip", Kind::Identifier);
         cs.identifier = Some(IdentifierType::Postcode);
         cs.action = Some(MaskAction::Generalize);

@@ -20,8 +20,19 @@ use crate::schema::{ColumnSchema, Kind, Schema};
 use crate::table::Table;
 
 /// Fields a column of our format may have.
-pub const COLUMN_FIELDS: &[&str] =
-    &["name", "kind", "role", "min", "max", "categories", "domain", "missing_share", "decimals", "identifier", "action"];
+pub const COLUMN_FIELDS: &[&str] = &[
+    "name",
+    "kind",
+    "role",
+    "min",
+    "max",
+    "categories",
+    "domain",
+    "missing_share",
+    "decimals",
+    "identifier",
+    "action",
+];
 
 impl Schema {
     /// Reads a schema file (ours or SDV metadata). Bounds and categories
@@ -52,7 +63,9 @@ impl Schema {
     pub fn fill_from_data(&mut self, table: &Table) {
         let opts = InferOptions::default();
         for cs in &mut self.columns {
-            let Some(col) = table.column(&cs.name) else { continue };
+            let Some(col) = table.column(&cs.name) else {
+                continue;
+            };
             let inferred = infer_column(col, &opts, &mut Vec::new());
             cs.missing_share = inferred.missing_share;
             if cs.kind.is_numeric() {
@@ -99,41 +112,57 @@ pub(crate) fn read_json(path: &Path) -> Result<Json> {
     serde_json::from_str(&text).map_err(|e| {
         DataError::invalid(
             Location::file(path),
-            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
 
 fn parse_native(json: &Json, path: &Path) -> Result<Schema> {
     let loc = || Location::file(path);
-    let obj = json
-        .as_object()
-        .ok_or_else(|| DataError::invalid(loc(), "expected a JSON object with a \"columns\" list"))?;
+    let obj = json.as_object().ok_or_else(|| {
+        DataError::invalid(loc(), "expected a JSON object with a \"columns\" list")
+    })?;
     if let Some(k) = obj.keys().find(|k| k.as_str() != "columns") {
-        return Err(DataError::invalid(loc(), format!("unknown top-level field '{k}' (expected only \"columns\")")));
+        return Err(DataError::invalid(
+            loc(),
+            format!("unknown top-level field '{k}' (expected only \"columns\")"),
+        ));
     }
-    let cols = obj
-        .get("columns")
-        .and_then(Json::as_array)
-        .ok_or_else(|| DataError::invalid(loc(), "expected \"columns\": [ {\"name\": ..., \"kind\": ...}, ... ]"))?;
+    let cols = obj.get("columns").and_then(Json::as_array).ok_or_else(|| {
+        DataError::invalid(
+            loc(),
+            "expected \"columns\": [ {\"name\": ..., \"kind\": ...}, ... ]",
+        )
+    })?;
     let mut columns = Vec::with_capacity(cols.len());
     for (i, c) in cols.iter().enumerate() {
         let name = c.get("name").and_then(Json::as_str).map(str::to_string);
         let label = name.clone().unwrap_or_else(|| format!("#{}", i + 1));
         let cloc = || Location::file(path).with_column(label.clone());
-        let fields = c
-            .as_object()
-            .ok_or_else(|| DataError::invalid(cloc(), "each entry of \"columns\" must be an object"))?;
+        let fields = c.as_object().ok_or_else(|| {
+            DataError::invalid(cloc(), "each entry of \"columns\" must be an object")
+        })?;
         if name.is_none() {
-            return Err(DataError::invalid(cloc(), "column entry has no \"name\" string"));
+            return Err(DataError::invalid(
+                cloc(),
+                "column entry has no \"name\" string",
+            ));
         }
         if let Some(k) = fields.keys().find(|k| !COLUMN_FIELDS.contains(&k.as_str())) {
             return Err(DataError::invalid(
                 cloc(),
-                format!("unknown field '{k}'; the fields are {}", COLUMN_FIELDS.join(", ")),
+                format!(
+                    "unknown field '{k}'; the fields are {}",
+                    COLUMN_FIELDS.join(", ")
+                ),
             ));
         }
-        let cs: ColumnSchema = serde_json::from_value(c.clone()).map_err(|e| DataError::invalid(cloc(), e.to_string()))?;
+        let cs: ColumnSchema = serde_json::from_value(c.clone())
+            .map_err(|e| DataError::invalid(cloc(), e.to_string()))?;
         columns.push(cs);
     }
     Ok(Schema { columns })
@@ -153,7 +182,9 @@ mod tests {
         age.min = Some(0.0);
         age.max = Some(120.0);
         age.domain = DomainSource::Public;
-        let s = Schema { columns: vec![age, ColumnSchema::new("sex", Kind::Categorical)] };
+        let s = Schema {
+            columns: vec![age, ColumnSchema::new("sex", Kind::Categorical)],
+        };
         s.save(&p).unwrap();
         assert_eq!(Schema::load(&p).unwrap(), s);
         let text = std::fs::read_to_string(&p).unwrap();
@@ -164,12 +195,22 @@ mod tests {
     fn unknown_field_and_wrong_kind_name_the_column() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("schema.json");
-        std::fs::write(&p, r#"{"columns":[{"name":"age","kind":"integer","domian":"public"}]}"#).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"columns":[{"name":"age","kind":"integer","domian":"public"}]}"#,
+        )
+        .unwrap();
         let e = Schema::load(&p).unwrap_err().to_string();
-        assert!(e.contains("schema.json") && e.contains("'age'") && e.contains("domian"), "{e}");
+        assert!(
+            e.contains("schema.json") && e.contains("'age'") && e.contains("domian"),
+            "{e}"
+        );
         std::fs::write(&p, r#"{"columns":[{"name":"age","kind":"numeric"}]}"#).unwrap();
         let e = Schema::load(&p).unwrap_err().to_string();
-        assert!(e.contains("'age'") && e.contains("numeric") && e.contains("continuous"), "{e}");
+        assert!(
+            e.contains("'age'") && e.contains("numeric") && e.contains("continuous"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -188,7 +229,13 @@ mod tests {
         .unwrap();
         let s = Schema::load_with_data(&p, &t).unwrap();
         let age = s.column("age").unwrap();
-        assert_eq!((age.min, age.max, age.domain), (Some(0.0), Some(70.0), DomainSource::Public));
-        assert_eq!(s.column("cp").unwrap().categories.as_deref(), Some(&["1".to_string(), "4".to_string()][..]));
+        assert_eq!(
+            (age.min, age.max, age.domain),
+            (Some(0.0), Some(70.0), DomainSource::Public)
+        );
+        assert_eq!(
+            s.column("cp").unwrap().categories.as_deref(),
+            Some(&["1".to_string(), "4".to_string()][..])
+        );
     }
 }

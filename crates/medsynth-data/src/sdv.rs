@@ -19,14 +19,29 @@ use crate::error::{DataError, Location, Result};
 use crate::schema::{ColumnSchema, IdentifierType, Kind, MaskAction, Role, Schema};
 use crate::table::{PhysicalType, Table};
 
-const TOP_FIELDS: &[&str] =
-    &["columns", "primary_key", "alternate_keys", "sequence_key", "sequence_index", "METADATA_SPEC_VERSION"];
+const TOP_FIELDS: &[&str] = &[
+    "columns",
+    "primary_key",
+    "alternate_keys",
+    "sequence_key",
+    "sequence_index",
+    "METADATA_SPEC_VERSION",
+];
 const MULTI_FIELDS: &[&str] = &["tables", "relationships", "METADATA_SPEC_VERSION"];
-const COLUMN_FIELDS: &[&str] = &["sdtype", "computer_representation", "datetime_format", "pii", "regex_format", "order", "order_by"];
+const COLUMN_FIELDS: &[&str] = &[
+    "sdtype",
+    "computer_representation",
+    "datetime_format",
+    "pii",
+    "regex_format",
+    "order",
+    "order_by",
+];
 
 /// Whether a JSON document is SDV metadata rather than our schema format.
 pub fn is_sdv_metadata(json: &Json) -> bool {
-    json.get("columns").is_some_and(Json::is_object) || json.get("tables").is_some_and(Json::is_object)
+    json.get("columns").is_some_and(Json::is_object)
+        || json.get("tables").is_some_and(Json::is_object)
 }
 
 /// SDV metadata completed with bounds and categories from `table`
@@ -44,15 +59,22 @@ pub fn parse_sdv_metadata(json: &Json, path: &Path) -> Result<Schema> {
 
 fn parse_with_types(json: &Json, path: &Path, table: Option<&Table>) -> Result<Schema> {
     let loc = || Location::file(path);
-    let top = json.as_object().ok_or_else(|| DataError::invalid(loc(), "SDV metadata must be a JSON object"))?;
+    let top = json
+        .as_object()
+        .ok_or_else(|| DataError::invalid(loc(), "SDV metadata must be a JSON object"))?;
     let single = if let Some(tables) = top.get("tables") {
         check_fields(top, MULTI_FIELDS, loc(), "top-level")?;
-        let tables = tables.as_object().ok_or_else(|| DataError::invalid(loc(), "\"tables\" must be an object"))?;
+        let tables = tables
+            .as_object()
+            .ok_or_else(|| DataError::invalid(loc(), "\"tables\" must be an object"))?;
         if tables.len() != 1 {
             let names: Vec<&String> = tables.keys().collect();
             return Err(DataError::invalid(
                 loc(),
-                format!("SDV metadata describes {} tables ({names:?}); medsynth synthesises one table at a time", tables.len()),
+                format!(
+                    "SDV metadata describes {} tables ({names:?}); medsynth synthesises one table at a time",
+                    tables.len()
+                ),
             ));
         }
         tables
@@ -68,21 +90,36 @@ fn parse_with_types(json: &Json, path: &Path, table: Option<&Table>) -> Result<S
     let cols = single
         .get("columns")
         .and_then(Json::as_object)
-        .ok_or_else(|| DataError::invalid(loc(), "SDV metadata needs \"columns\": {name: {\"sdtype\": ...}}"))?;
+        .ok_or_else(|| {
+            DataError::invalid(
+                loc(),
+                "SDV metadata needs \"columns\": {name: {\"sdtype\": ...}}",
+            )
+        })?;
 
     let mut columns = Vec::with_capacity(cols.len());
     for (name, spec) in cols {
         let cloc = || Location::file(path).with_column(name.clone());
-        let spec = spec.as_object().ok_or_else(|| DataError::invalid(cloc(), "column metadata must be an object"))?;
+        let spec = spec
+            .as_object()
+            .ok_or_else(|| DataError::invalid(cloc(), "column metadata must be an object"))?;
         check_fields(spec, COLUMN_FIELDS, cloc(), "column")?;
         let sdtype = spec
             .get("sdtype")
             .and_then(Json::as_str)
             .ok_or_else(|| DataError::invalid(cloc(), "missing \"sdtype\""))?;
         let repr = spec.get("computer_representation").and_then(Json::as_str);
-        let stored_int = table.and_then(|t| t.column(name)).map(|c| c.physical_type() == PhysicalType::Int);
-        let cs = map_sdtype(name, sdtype, repr, stored_int, primary_key == Some(name.as_str()))
-            .map_err(|m| DataError::invalid(cloc(), m))?;
+        let stored_int = table
+            .and_then(|t| t.column(name))
+            .map(|c| c.physical_type() == PhysicalType::Int);
+        let cs = map_sdtype(
+            name,
+            sdtype,
+            repr,
+            stored_int,
+            primary_key == Some(name.as_str()),
+        )
+        .map_err(|m| DataError::invalid(cloc(), m))?;
         columns.push(cs);
     }
     // SDV keeps columns in a map; follow the data's order when we have it.
@@ -92,17 +129,31 @@ fn parse_with_types(json: &Json, path: &Path, table: Option<&Table>) -> Result<S
     Ok(Schema { columns })
 }
 
-fn check_fields(obj: &Map<String, Json>, allowed: &[&str], loc: Location, what: &str) -> Result<()> {
+fn check_fields(
+    obj: &Map<String, Json>,
+    allowed: &[&str],
+    loc: Location,
+    what: &str,
+) -> Result<()> {
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(DataError::invalid(
             loc,
-            format!("unknown {what} field '{k}' in SDV metadata; known fields are {}", allowed.join(", ")),
+            format!(
+                "unknown {what} field '{k}' in SDV metadata; known fields are {}",
+                allowed.join(", ")
+            ),
         )),
         None => Ok(()),
     }
 }
 
-fn map_sdtype(name: &str, sdtype: &str, repr: Option<&str>, stored_int: Option<bool>, is_pk: bool) -> Result<ColumnSchema, String> {
+fn map_sdtype(
+    name: &str,
+    sdtype: &str,
+    repr: Option<&str>,
+    stored_int: Option<bool>,
+    is_pk: bool,
+) -> Result<ColumnSchema, String> {
     let id = |t: IdentifierType, action: MaskAction| {
         let mut cs = ColumnSchema::new(name, Kind::Identifier);
         cs.role = Role::Identifier;
@@ -113,9 +164,20 @@ fn map_sdtype(name: &str, sdtype: &str, repr: Option<&str>, stored_int: Option<b
     Ok(match sdtype {
         "numerical" => {
             let int = match repr {
-                Some(r) if r.starts_with("Int") || r.starts_with("UInt") || r.starts_with("int") || r.starts_with("uint") => true,
+                Some(r)
+                    if r.starts_with("Int")
+                        || r.starts_with("UInt")
+                        || r.starts_with("int")
+                        || r.starts_with("uint") =>
+                {
+                    true
+                }
                 Some("Float" | "float" | "Float32" | "Float64") => false,
-                Some(other) => return Err(format!("unknown computer_representation '{other}' (expected Float, Int8..Int64, UInt8..UInt64)")),
+                Some(other) => {
+                    return Err(format!(
+                        "unknown computer_representation '{other}' (expected Float, Int8..Int64, UInt8..UInt64)"
+                    ));
+                }
                 None => stored_int.unwrap_or(false),
             };
             ColumnSchema::new(name, if int { Kind::Integer } else { Kind::Continuous })
@@ -127,13 +189,19 @@ fn map_sdtype(name: &str, sdtype: &str, repr: Option<&str>, stored_int: Option<b
         "id" => id(IdentifierType::Mrn, MaskAction::Pseudonymize),
         "email" => id(IdentifierType::Email, MaskAction::Fake),
         "phone_number" => id(IdentifierType::Phone, MaskAction::Fake),
-        "name" | "first_name" | "last_name" | "name_prefix" | "name_suffix" => id(IdentifierType::Name, MaskAction::Fake),
-        "address" | "street_address" | "secondary_address" => id(IdentifierType::Address, MaskAction::Fake),
+        "name" | "first_name" | "last_name" | "name_prefix" | "name_suffix" => {
+            id(IdentifierType::Name, MaskAction::Fake)
+        }
+        "address" | "street_address" | "secondary_address" => {
+            id(IdentifierType::Address, MaskAction::Fake)
+        }
         "ssn" => id(IdentifierType::Ssn, MaskAction::Pseudonymize),
         "postcode" | "zipcode" => id(IdentifierType::Postcode, MaskAction::Generalize),
         "date_of_birth" => id(IdentifierType::BirthDate, MaskAction::Generalize),
-        "credit_card_number" | "iban" | "swift11" | "swift8" | "license_plate" | "ipv4_address" | "ipv6_address"
-        | "mac_address" | "user_name" | "uuid" => id(IdentifierType::RowKey, MaskAction::Drop),
+        "credit_card_number" | "iban" | "swift11" | "swift8" | "license_plate" | "ipv4_address"
+        | "ipv6_address" | "mac_address" | "user_name" | "uuid" => {
+            id(IdentifierType::RowKey, MaskAction::Drop)
+        }
         "text" | "unknown" => {
             let mut cs = ColumnSchema::new(name, Kind::Text);
             cs.identifier = Some(IdentifierType::FreeText);
@@ -159,7 +227,10 @@ mod tests {
             Column::from_i64("id", &[Some(1), Some(2), Some(3)]),
             Column::from_i64("age", &[Some(30), Some(50), None]),
             Column::from_strs("sex", &[Some("F"), Some("M"), Some("F")]),
-            Column::from_strs("email", &[Some("a@x.org"), Some("b@x.org"), Some("c@x.org")]),
+            Column::from_strs(
+                "email",
+                &[Some("a@x.org"), Some("b@x.org"), Some("c@x.org")],
+            ),
             Column::from_f64("bmi", &[Some(20.5), Some(31.25), Some(25.0)]),
         ])
         .unwrap()
@@ -178,10 +249,22 @@ mod tests {
         let names: Vec<&str> = s.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["id", "age", "sex", "email", "bmi"]);
         let age = s.column("age").unwrap();
-        assert_eq!((age.kind, age.min, age.max), (Kind::Integer, Some(30.0), Some(50.0)));
-        assert_eq!(s.column("sex").unwrap().categories.as_deref(), Some(&["F".to_string(), "M".to_string()][..]));
-        assert_eq!(s.column("id").unwrap().identifier, Some(IdentifierType::RowKey));
-        assert_eq!(s.column("email").unwrap().identifier, Some(IdentifierType::Email));
+        assert_eq!(
+            (age.kind, age.min, age.max),
+            (Kind::Integer, Some(30.0), Some(50.0))
+        );
+        assert_eq!(
+            s.column("sex").unwrap().categories.as_deref(),
+            Some(&["F".to_string(), "M".to_string()][..])
+        );
+        assert_eq!(
+            s.column("id").unwrap().identifier,
+            Some(IdentifierType::RowKey)
+        );
+        assert_eq!(
+            s.column("email").unwrap().identifier,
+            Some(IdentifierType::Email)
+        );
         let bmi = s.column("bmi").unwrap();
         assert_eq!((bmi.kind, bmi.decimals), (Kind::Continuous, Some(2)));
     }
@@ -196,11 +279,21 @@ mod tests {
         let s = parse_sdv_metadata(&json, Path::new("m.json")).unwrap();
         assert_eq!(s.columns[0].kind, Kind::Continuous);
 
-        let bad: Json = serde_json::from_str(r#"{"columns": {"age": {"sdtype": "numerial"}}}"#).unwrap();
-        let e = parse_sdv_metadata(&bad, Path::new("m.json")).unwrap_err().to_string();
-        assert!(e.contains("m.json") && e.contains("'age'") && e.contains("numerial"), "{e}");
-        let bad: Json = serde_json::from_str(r#"{"columns": {"age": {"sdtype": "numerical", "bounds": 3}}}"#).unwrap();
-        let e = parse_sdv_metadata(&bad, Path::new("m.json")).unwrap_err().to_string();
+        let bad: Json =
+            serde_json::from_str(r#"{"columns": {"age": {"sdtype": "numerial"}}}"#).unwrap();
+        let e = parse_sdv_metadata(&bad, Path::new("m.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.json") && e.contains("'age'") && e.contains("numerial"),
+            "{e}"
+        );
+        let bad: Json =
+            serde_json::from_str(r#"{"columns": {"age": {"sdtype": "numerical", "bounds": 3}}}"#)
+                .unwrap();
+        let e = parse_sdv_metadata(&bad, Path::new("m.json"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'age'") && e.contains("bounds"), "{e}");
     }
 }

@@ -68,7 +68,10 @@ pub struct CohortOptions {
 
 impl Default for CohortOptions {
     fn default() -> Self {
-        CohortOptions { identifiers: true, missingness: true }
+        CohortOptions {
+            identifiers: true,
+            missingness: true,
+        }
     }
 }
 
@@ -237,7 +240,11 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
     // leaves every clinical value unchanged.
     let mut id_rng = ChaCha8Rng::seed_from_u64(seed);
     id_rng.set_stream(1);
-    let mrns = if opts.identifiers { fake::mrns(rows, &mut id_rng) } else { Vec::new() };
+    let mrns = if opts.identifiers {
+        fake::mrns(rows, &mut id_rng)
+    } else {
+        Vec::new()
+    };
 
     for _ in 0..rows {
         // Demographics and dates.
@@ -257,13 +264,22 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
         let former = if smoking == 1 { 1.0 } else { 0.0 };
 
         // Body size and metabolism.
-        let bmi = round1(normal(&mut rng, 27.8 + 0.04 * (a - 58.0) - 0.6 * current, 4.6).clamp(16.0, 55.0));
-        let diab = bernoulli(&mut rng, sigmoid(-1.7 + 0.035 * (a - 58.0) + 0.13 * (bmi - 27.8) + 0.2 * mf));
+        let bmi = round1(
+            normal(&mut rng, 27.8 + 0.04 * (a - 58.0) - 0.6 * current, 4.6).clamp(16.0, 55.0),
+        );
+        let diab = bernoulli(
+            &mut rng,
+            sigmoid(-1.7 + 0.035 * (a - 58.0) + 0.13 * (bmi - 27.8) + 0.2 * mf),
+        );
         let df = if diab { 1.0 } else { 0.0 };
         let glucose = if diab {
             int_in(normal(&mut rng, 155.0, 38.0), 80.0, 420.0)
         } else {
-            int_in(normal(&mut rng, 92.0 + 0.7 * (bmi - 27.8) + 0.1 * (a - 58.0), 9.0), 65.0, 125.0)
+            int_in(
+                normal(&mut rng, 92.0 + 0.7 * (bmi - 27.8) + 0.1 * (a - 58.0), 9.0),
+                65.0,
+                125.0,
+            )
         };
         let g = glucose as f64;
         let hba1c = if diab {
@@ -274,19 +290,34 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
 
         // Blood pressure and lipids.
         let sbp = int_in(
-            normal(&mut rng, 118.0 + 0.6 * (a - 50.0) + 0.9 * (bmi - 27.0) + 4.0 * mf + 4.0 * df, 14.0),
+            normal(
+                &mut rng,
+                118.0 + 0.6 * (a - 50.0) + 0.9 * (bmi - 27.0) + 4.0 * mf + 4.0 * df,
+                14.0,
+            ),
             85.0,
             230.0,
         );
-        let dbp_raw = normal(&mut rng, 25.0 + 0.4 * sbp as f64 + 0.3 * (bmi - 27.0) - 0.1 * (a - 58.0), 7.0);
+        let dbp_raw = normal(
+            &mut rng,
+            25.0 + 0.4 * sbp as f64 + 0.3 * (bmi - 27.0) - 0.1 * (a - 58.0),
+            7.0,
+        );
         let dbp = int_in(dbp_raw.min(sbp as f64 - 20.0), 40.0, 130.0);
-        let chol_mean = if male { 212.0 - 0.15 * (a - 58.0) } else { 208.0 + 0.8 * (a - 50.0) };
+        let chol_mean = if male {
+            212.0 - 0.15 * (a - 58.0)
+        } else {
+            208.0 + 0.8 * (a - 50.0)
+        };
         let chol = int_in(normal(&mut rng, chol_mean, 40.0), 100.0, 450.0);
         let hdl_mean = if male { 45.0 } else { 57.0 } - 0.6 * (bmi - 27.8) - 4.0 * current;
         let hdl = int_in(normal(&mut rng, hdl_mean, 11.0), 18.0, 110.0);
 
         // Outcome: Framingham-like logistic risk on the risk factors.
-        let logit = -1.15 + 0.06 * (a - 58.0) + 0.7 * mf + 0.015 * (sbp as f64 - 135.0)
+        let logit = -1.15
+            + 0.06 * (a - 58.0)
+            + 0.7 * mf
+            + 0.015 * (sbp as f64 - 135.0)
             + 0.005 * (chol as f64 - 210.0)
             - 0.025 * (hdl as f64 - 50.0)
             + 0.7 * current
@@ -304,7 +335,11 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
         let angina = bernoulli(&mut rng, if disease { 0.55 } else { 0.12 });
         let dz = if disease { 1.0 } else { 0.0 };
         let ang = if angina { 1.0 } else { 0.0 };
-        let max_hr = int_in(normal(&mut rng, 220.0 - a - 8.0 - 16.0 * dz - 5.0 * ang, 13.0), 70.0, 210.0);
+        let max_hr = int_in(
+            normal(&mut rng, 220.0 - a - 8.0 - 16.0 * dz - 5.0 * ang, 13.0),
+            70.0,
+            210.0,
+        );
         let st = if bernoulli(&mut rng, if disease { 0.20 } else { 0.55 }) {
             0.0
         } else {
@@ -337,7 +372,16 @@ pub fn cohort_with(rows: usize, seed: u64, opts: &CohortOptions) -> Table {
             b.phone.push(fake::phone(&mut id_rng));
             b.postcode.push(fake::postcode(&mut id_rng));
             let note = if *m.note.last().unwrap_or(&false) {
-                clinical_note(&mut id_rng, &p, male, age, CHEST_PAIN[cp as usize], smoking, sbp, dbp)
+                clinical_note(
+                    &mut id_rng,
+                    &p,
+                    male,
+                    age,
+                    CHEST_PAIN[cp as usize],
+                    smoking,
+                    sbp,
+                    dbp,
+                )
             } else {
                 String::new()
             };
@@ -385,11 +429,19 @@ fn clinical_note(
         "asymptomatic" => "no chest pain".to_string(),
         other => format!("{other} chest pain"),
     };
-    let plan = ["Stress test ordered.", "Echo requested.", "Review in 6 weeks.", "Start statin, recheck lipids.", "Refer to cardiology."]
-        [rng.random_range(0..5)];
+    let plan = [
+        "Stress test ordered.",
+        "Echo requested.",
+        "Review in 6 weeks.",
+        "Start statin, recheck lipids.",
+        "Refer to cardiology.",
+    ][rng.random_range(0..5)];
     if bernoulli(rng, 0.33) {
         let title = if male { "Mr" } else { "Ms" };
-        format!("{title} {} ({age}) reports {pain}; {smoke}. BP {sbp}/{dbp}. {plan}", p.family)
+        format!(
+            "{title} {} ({age}) reports {pain}; {smoke}. BP {sbp}/{dbp}. {plan}",
+            p.family
+        )
     } else {
         format!("{age}-year-old {who} with {pain}; {smoke}. BP {sbp}/{dbp}. {plan}")
     }
@@ -403,7 +455,10 @@ fn categorical(name: &str, codes: Vec<u32>, labels: &[&str], valid: Vec<bool>) -
 fn date(name: &str, days: Vec<i64>, n: usize) -> Column {
     Column::new(
         name,
-        ColumnData::DateTime { secs: days.into_iter().map(|d| d * 86_400).collect(), date_only: true },
+        ColumnData::DateTime {
+            secs: days.into_iter().map(|d| d * 86_400).collect(),
+            date_only: true,
+        },
         vec![true; n],
     )
 }
@@ -416,7 +471,11 @@ fn assemble(b: Buffers, m: Masks, mrns: Vec<String>, n: usize, opts: &CohortOpti
         cols.push(Column::new("mrn", ColumnData::Text(mrns), all()));
         cols.push(date("date_of_birth", b.dob, n));
         cols.push(date("visit_date", b.visit, n));
-        cols.push(Column::new("postcode", ColumnData::Text(b.postcode), m.postcode));
+        cols.push(Column::new(
+            "postcode",
+            ColumnData::Text(b.postcode),
+            m.postcode,
+        ));
         cols.push(Column::new("phone", ColumnData::Text(b.phone), m.phone));
         cols.push(Column::new("email", ColumnData::Text(b.email), m.email));
     }
@@ -424,21 +483,51 @@ fn assemble(b: Buffers, m: Masks, mrns: Vec<String>, n: usize, opts: &CohortOpti
     cols.push(Column::new("age", ColumnData::Int(b.age), all()));
     cols.push(categorical("smoking", b.smoking, &SMOKING, m.smoking));
     cols.push(Column::new("bmi", ColumnData::Float(b.bmi), m.bmi));
-    cols.push(Column::new("systolic_bp", ColumnData::Int(b.sbp), m.bp.clone()));
+    cols.push(Column::new(
+        "systolic_bp",
+        ColumnData::Int(b.sbp),
+        m.bp.clone(),
+    ));
     cols.push(Column::new("diastolic_bp", ColumnData::Int(b.dbp), m.bp));
     cols.push(Column::new("cholesterol", ColumnData::Int(b.chol), m.chol));
     cols.push(Column::new("hdl", ColumnData::Int(b.hdl), m.hdl));
     cols.push(categorical("diabetes", b.diabetes, &["no", "yes"], all()));
-    cols.push(Column::new("fasting_glucose", ColumnData::Int(b.glucose), m.glucose));
+    cols.push(Column::new(
+        "fasting_glucose",
+        ColumnData::Int(b.glucose),
+        m.glucose,
+    ));
     cols.push(Column::new("hba1c", ColumnData::Float(b.hba1c), m.hba1c));
     cols.push(categorical("chest_pain", b.chest_pain, &CHEST_PAIN, all()));
-    cols.push(Column::new("max_heart_rate", ColumnData::Int(b.max_hr), m.exercise.clone()));
-    cols.push(categorical("exercise_angina", b.angina, &["no", "yes"], m.exercise.clone()));
-    cols.push(Column::new("st_depression", ColumnData::Float(b.st), m.exercise));
+    cols.push(Column::new(
+        "max_heart_rate",
+        ColumnData::Int(b.max_hr),
+        m.exercise.clone(),
+    ));
+    cols.push(categorical(
+        "exercise_angina",
+        b.angina,
+        &["no", "yes"],
+        m.exercise.clone(),
+    ));
+    cols.push(Column::new(
+        "st_depression",
+        ColumnData::Float(b.st),
+        m.exercise,
+    ));
     if opts.identifiers {
-        cols.push(Column::new("clinical_note", ColumnData::Text(b.note), m.note));
+        cols.push(Column::new(
+            "clinical_note",
+            ColumnData::Text(b.note),
+            m.note,
+        ));
     }
-    cols.push(categorical("heart_disease", b.disease, &["no", "yes"], all()));
+    cols.push(categorical(
+        "heart_disease",
+        b.disease,
+        &["no", "yes"],
+        all(),
+    ));
     // Names are fixed and lengths equal by construction, so this cannot fail;
     // fall back to an empty table rather than panic.
     Table::new(cols).unwrap_or_default()
@@ -459,12 +548,29 @@ mod tests {
     fn shape_and_options() {
         let t = cohort(200, 1);
         assert_eq!(t.n_rows(), 200);
-        assert_eq!(t.n_cols(), CLINICAL_COLUMNS.len() + IDENTIFIER_COLUMNS.len());
-        let c = cohort_with(200, 1, &CohortOptions { identifiers: false, missingness: false });
+        assert_eq!(
+            t.n_cols(),
+            CLINICAL_COLUMNS.len() + IDENTIFIER_COLUMNS.len()
+        );
+        let c = cohort_with(
+            200,
+            1,
+            &CohortOptions {
+                identifiers: false,
+                missingness: false,
+            },
+        );
         assert_eq!(c.names().collect::<Vec<_>>(), CLINICAL_COLUMNS);
         assert!(c.columns().iter().all(|col| col.missing_count() == 0));
         // Turning identifiers off must not change the clinical values.
-        let full = cohort_with(200, 1, &CohortOptions { identifiers: true, missingness: false });
+        let full = cohort_with(
+            200,
+            1,
+            &CohortOptions {
+                identifiers: true,
+                missingness: false,
+            },
+        );
         for name in CLINICAL_COLUMNS {
             assert_eq!(c.column(name), full.column(name), "{name}");
         }
@@ -473,11 +579,17 @@ mod tests {
     #[test]
     fn dob_matches_age_at_visit() {
         let t = cohort(500, 3);
-        let (Some(dob), Some(visit), Some(age)) = (t.column("date_of_birth"), t.column("visit_date"), t.column("age")) else {
+        let (Some(dob), Some(visit), Some(age)) = (
+            t.column("date_of_birth"),
+            t.column("visit_date"),
+            t.column("age"),
+        ) else {
             panic!("columns missing")
         };
         for r in 0..t.n_rows() {
-            let (crate::Value::DateTime(d), crate::Value::DateTime(v), crate::Value::Int(a)) = (dob.get(r), visit.get(r), age.get(r)) else {
+            let (crate::Value::DateTime(d), crate::Value::DateTime(v), crate::Value::Int(a)) =
+                (dob.get(r), visit.get(r), age.get(r))
+            else {
                 panic!("types")
             };
             assert_eq!(calendar_age(d / 86_400, v / 86_400), a);

@@ -7,7 +7,10 @@ use medsynth_data::io::{ReadOptions, read_table};
 use medsynth_data::{Column, ColumnData, IdentifierType as T, MaskAction, Table};
 
 fn fixture() -> Table {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/planted_identifiers.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/planted_identifiers.csv"
+    );
     read_table(path.as_ref(), &ReadOptions::default()).expect("fixture must be readable")
 }
 
@@ -51,7 +54,9 @@ fn every_planted_identifier_is_flagged_with_its_type() {
     ];
     let mut failures = Vec::new();
     for (name, types) in expected {
-        let col = t.column(name).unwrap_or_else(|| panic!("fixture lacks {name}"));
+        let col = t
+            .column(name)
+            .unwrap_or_else(|| panic!("fixture lacks {name}"));
         match detect_column(col) {
             Some(d) if types.contains(&d.id_type) => assert!(!d.reason.is_empty()),
             other => failures.push(format!("{name}: expected {types:?}, got {other:?}")),
@@ -63,8 +68,20 @@ fn every_planted_identifier_is_flagged_with_its_type() {
 #[test]
 fn clinical_columns_of_the_fixture_are_not_flagged() {
     let t = fixture();
-    for name in ["age", "sex", "sbp", "diagnosis", "ward", "weight_kg", "smoker", "visits", "lab_code"] {
-        let col = t.column(name).unwrap_or_else(|| panic!("fixture lacks {name}"));
+    for name in [
+        "age",
+        "sex",
+        "sbp",
+        "diagnosis",
+        "ward",
+        "weight_kg",
+        "smoker",
+        "visits",
+        "lab_code",
+    ] {
+        let col = t
+            .column(name)
+            .unwrap_or_else(|| panic!("fixture lacks {name}"));
         assert_eq!(detect_column(col), None, "{name} wrongly flagged");
     }
 }
@@ -90,30 +107,52 @@ fn text(name: &str, values: Vec<String>) -> Column {
 fn value_only_detection_under_neutral_names() {
     let n = 200;
     let emails: Vec<String> = (0..n).map(|i| format!("user{i}@example.org")).collect();
-    assert_eq!(detect_column(&text("x1", emails)).map(|d| d.id_type), Some(T::Email));
-    let phones: Vec<String> = (0..n).map(|i| format!("+1 212 555 01{:02}", i % 100)).collect();
-    assert_eq!(detect_column(&text("x2", phones)).map(|d| d.id_type), Some(T::Phone));
+    assert_eq!(
+        detect_column(&text("x1", emails)).map(|d| d.id_type),
+        Some(T::Email)
+    );
+    let phones: Vec<String> = (0..n)
+        .map(|i| format!("+1 212 555 01{:02}", i % 100))
+        .collect();
+    assert_eq!(
+        detect_column(&text("x2", phones)).map(|d| d.id_type),
+        Some(T::Phone)
+    );
     let keys: Vec<Option<i64>> = (0..n as i64).map(|i| Some(7_000_000 + i * 13)).collect();
-    assert_eq!(detect_column(&Column::from_i64("x3", &keys)).map(|d| d.id_type), Some(T::RowKey));
+    assert_eq!(
+        detect_column(&Column::from_i64("x3", &keys)).map(|d| d.id_type),
+        Some(T::RowKey)
+    );
     let days: Vec<i64> = (0..n as i64).map(|i| (i * 131) % 30_000 - 15_000).collect();
     let dob = Column::new(
         "x4",
-        ColumnData::DateTime { secs: days.iter().map(|d| d * 86_400).collect(), date_only: true },
+        ColumnData::DateTime {
+            secs: days.iter().map(|d| d * 86_400).collect(),
+            date_only: true,
+        },
         vec![true; n],
     );
     assert_eq!(detect_column(&dob).map(|d| d.id_type), Some(T::BirthDate));
     let visits = Column::new(
         "x5",
-        ColumnData::DateTime { secs: (0..n as i64).map(|i| (19_000 + i * 3) * 86_400).collect(), date_only: true },
+        ColumnData::DateTime {
+            secs: (0..n as i64).map(|i| (19_000 + i * 3) * 86_400).collect(),
+            date_only: true,
+        },
         vec![true; n],
     );
-    assert_eq!(detect_column(&visits).map(|d| d.id_type), Some(T::ExactDate));
+    assert_eq!(
+        detect_column(&visits).map(|d| d.id_type),
+        Some(T::ExactDate)
+    );
 }
 
 #[test]
 fn numbers_only_columns_need_a_name_or_uniqueness() {
     // Large integers that repeat (adult `fnlwgt`-like) are not identifiers.
-    let v: Vec<Option<i64>> = (0..500).map(|i| Some(100_000 + (i * 7919) % 300 * 1000)).collect();
+    let v: Vec<Option<i64>> = (0..500)
+        .map(|i| Some(100_000 + (i * 7919) % 300 * 1000))
+        .collect();
     assert_eq!(detect_column(&Column::from_i64("fnlwgt", &v)), None);
     // Unique measurements with decimals are not keys.
     let f: Vec<Option<f64>> = (0..500).map(|i| Some(50.0 + i as f64 * 0.37)).collect();
@@ -122,7 +161,12 @@ fn numbers_only_columns_need_a_name_or_uniqueness() {
     let months = Column::new(
         "visit_month",
         ColumnData::DateTime {
-            secs: (0..24).map(|m| medsynth_data::datetime::days_from_civil(2020 + m / 12, (m % 12) as u32 + 1, 1) * 86_400).collect(),
+            secs: (0..24)
+                .map(|m| {
+                    medsynth_data::datetime::days_from_civil(2020 + m / 12, (m % 12) as u32 + 1, 1)
+                        * 86_400
+                })
+                .collect(),
             date_only: true,
         },
         vec![true; 24],

@@ -8,12 +8,16 @@ use medsynth_data::io::{ReadOptions, read_table};
 
 fn read(file: &str) -> medsynth_data::Table {
     let path = format!("{}/../../../shared/data/{file}", env!("CARGO_MANIFEST_DIR"));
-    read_table(path.as_ref(), &ReadOptions::default())
-        .unwrap_or_else(|e| panic!("{path} must exist for this test (see shared/data/README.md): {e}"))
+    read_table(path.as_ref(), &ReadOptions::default()).unwrap_or_else(|e| {
+        panic!("{path} must exist for this test (see shared/data/README.md): {e}")
+    })
 }
 
 fn flagged(t: &medsynth_data::Table) -> Vec<(String, T)> {
-    t.columns().iter().filter_map(|c| detect_column(c).map(|d| (c.name.clone(), d.id_type))).collect()
+    t.columns()
+        .iter()
+        .filter_map(|c| detect_column(c).map(|d| (c.name.clone(), d.id_type)))
+        .collect()
 }
 
 #[test]
@@ -37,7 +41,10 @@ fn diabetes130_flags_only_its_two_keys() {
     let f = flagged(&t);
     assert_eq!(
         f,
-        vec![("encounter_id".to_string(), T::RowKey), ("patient_nbr".to_string(), T::Mrn)],
+        vec![
+            ("encounter_id".to_string(), T::RowKey),
+            ("patient_nbr".to_string(), T::Mrn)
+        ],
         "flags: {f:?}"
     );
 }

@@ -32,7 +32,9 @@ fn location(e: &DataError) -> (Option<usize>, Option<String>) {
 #[test]
 fn missing_file_is_io_not_found() {
     let e = read_table(Path::new("/nonexistent/heart.csv"), &ReadOptions::default()).unwrap_err();
-    assert!(matches!(&e, DataError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound));
+    assert!(
+        matches!(&e, DataError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    );
     assert!(e.is_user_error());
     assert!(e.to_string().contains("heart.csv"));
 }
@@ -49,7 +51,10 @@ fn empty_file_and_header_only() {
 fn ragged_row_names_row_and_counts() {
     let (e, s) = read_err(b"a,b,c\n1,2,3\n4,5\n");
     assert_eq!(location(&e).0, Some(2));
-    assert!(s.contains("expected 3 fields") && s.contains("found 2"), "{s}");
+    assert!(
+        s.contains("expected 3 fields") && s.contains("found 2"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -57,7 +62,10 @@ fn duplicate_and_empty_column_names() {
     let (_, s) = read_err(b"age,sex,age\n1,2,3\n");
     assert!(s.contains("duplicate") && s.contains("'age'"), "{s}");
     let (_, s) = read_err(b"age,,sex\n1,2,3\n");
-    assert!(s.contains("header field 2") && s.contains("empty column name"), "{s}");
+    assert!(
+        s.contains("header field 2") && s.contains("empty column name"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -78,8 +86,20 @@ fn all_missing_and_constant_columns_read_and_warn() {
     let t = read_table(&p, &ReadOptions::default()).unwrap();
     assert_eq!(t.column("empty").unwrap().missing_count(), 60);
     let r = infer(&t, &InferOptions::default());
-    assert!(r.warnings.iter().any(|w| w.contains("'empty'") && w.contains("missing")), "{:?}", r.warnings);
-    assert!(r.warnings.iter().any(|w| w.contains("'konst'") && w.contains("constant")), "{:?}", r.warnings);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("'empty'") && w.contains("missing")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("'konst'") && w.contains("constant")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
@@ -95,7 +115,10 @@ fn nan_is_missing_by_default_but_an_error_when_not_a_token() {
     let p = write(dir.path(), "t.csv", b"v\n1.5\nNaN\n2\n");
     let t = read_table(&p, &ReadOptions::default()).unwrap();
     assert_eq!(t.column("v").unwrap().missing_count(), 1);
-    let opts = ReadOptions { missing_tokens: vec![], ..Default::default() };
+    let opts = ReadOptions {
+        missing_tokens: vec![],
+        ..Default::default()
+    };
     let e = read_table(&p, &opts).unwrap_err().to_string();
     assert!(e.contains("row 2") && e.contains("'NaN'"), "{e}");
 }
@@ -109,10 +132,16 @@ fn fifty_thousand_distinct_categories_are_not_categorical() {
     }
     let p = write(dir.path(), "t.csv", csv.as_bytes());
     let t = read_table(&p, &ReadOptions::default()).unwrap();
-    assert_eq!(t.column("code").unwrap().physical_type(), PhysicalType::Categorical);
+    assert_eq!(
+        t.column("code").unwrap().physical_type(),
+        PhysicalType::Categorical
+    );
     let r = infer(&t, &InferOptions::default());
     let code = r.schema.column("code").unwrap();
-    assert!(matches!(code.kind, Kind::Identifier | Kind::Text), "{code:?}");
+    assert!(
+        matches!(code.kind, Kind::Identifier | Kind::Text),
+        "{code:?}"
+    );
     assert!(!code.kind.is_modelled());
     assert_eq!(r.schema.column("grp").unwrap().kind, Kind::Categorical);
 }
@@ -124,7 +153,10 @@ fn ten_megabyte_cell_mentions_limit_and_quote() {
     bytes.extend_from_slice(b"\n2,3\n");
     let (e, s) = read_err(&bytes);
     assert_eq!(location(&e), (Some(1), Some("b".to_string())));
-    assert!(s.contains("limit of 1048576 bytes") && s.contains("unbalanced quote"), "{s}");
+    assert!(
+        s.contains("limit of 1048576 bytes") && s.contains("unbalanced quote"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -143,10 +175,19 @@ fn mixed_types_name_rows_and_the_override_works() {
     let e = read_table(&p, &ReadOptions::default()).unwrap_err();
     let s = e.to_string();
     assert_eq!(location(&e).1.as_deref(), Some("age"));
-    assert!(s.contains("heart.csv") && s.contains("row 12 'abc'") && s.contains("row 57 'unknown'"), "{s}");
-    let opts = ReadOptions { string_columns: vec!["age".into()], ..Default::default() };
+    assert!(
+        s.contains("heart.csv") && s.contains("row 12 'abc'") && s.contains("row 57 'unknown'"),
+        "{s}"
+    );
+    let opts = ReadOptions {
+        string_columns: vec!["age".into()],
+        ..Default::default()
+    };
     let t = read_table(&p, &opts).unwrap();
-    assert_eq!(t.column("age").unwrap().physical_type(), PhysicalType::Categorical);
+    assert_eq!(
+        t.column("age").unwrap().physical_type(),
+        PhysicalType::Categorical
+    );
 }
 
 #[test]
@@ -169,17 +210,34 @@ fn schema_that_does_not_fit_the_data() {
 #[test]
 fn semicolon_tab_bom_quotes_and_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "eu.csv", "\u{feff}name;score;note\n\"Doe; J\";1.5;NA\nRoe;NULL;\"said \"\"hi\"\"\"\n".as_bytes());
+    let p = write(
+        dir.path(),
+        "eu.csv",
+        "\u{feff}name;score;note\n\"Doe; J\";1.5;NA\nRoe;NULL;\"said \"\"hi\"\"\"\n".as_bytes(),
+    );
     let t = read_table(&p, &ReadOptions::default()).unwrap();
     assert_eq!(t.names().collect::<Vec<_>>(), ["name", "score", "note"]);
-    assert_eq!(t.column("name").unwrap().label(0).as_deref(), Some("Doe; J"));
+    assert_eq!(
+        t.column("name").unwrap().label(0).as_deref(),
+        Some("Doe; J")
+    );
     assert_eq!(t.column("score").unwrap().missing_count(), 1);
-    assert_eq!(t.column("note").unwrap().label(1).as_deref(), Some("said \"hi\""));
+    assert_eq!(
+        t.column("note").unwrap().label(1).as_deref(),
+        Some("said \"hi\"")
+    );
     let p = write(dir.path(), "t.tsv", b"a\tb\n1\t?\n");
     let t = read_table(&p, &ReadOptions::default()).unwrap();
     assert_eq!(t.column("b").unwrap().missing_count(), 1);
     // An explicit delimiter wins over sniffing.
     let p = write(dir.path(), "x.txt", b"a;b\n1;2\n");
-    let t = read_table(&p, &ReadOptions { delimiter: Some(b','), ..Default::default() }).unwrap();
+    let t = read_table(
+        &p,
+        &ReadOptions {
+            delimiter: Some(b','),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(t.n_cols(), 1);
 }

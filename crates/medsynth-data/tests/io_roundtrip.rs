@@ -9,8 +9,16 @@ use medsynth_data::{Column, ColumnData, Table};
 use proptest::prelude::*;
 
 fn data(name: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/")).join(name);
-    assert!(p.exists(), "reference data {} is missing (see shared/data/README.md)", p.display());
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/"
+    ))
+    .join(name);
+    assert!(
+        p.exists(),
+        "reference data {} is missing (see shared/data/README.md)",
+        p.display()
+    );
     p
 }
 
@@ -89,32 +97,64 @@ fn streaming_writer_appends_batches() {
 fn column_strategy(name: String, n: usize) -> impl Strategy<Value = Column> {
     let valid = proptest::collection::vec(proptest::bool::weighted(0.85), n);
     let kind = 0..6u8;
-    (kind, valid, proptest::collection::vec(any::<u64>(), n)).prop_map(move |(k, mut valid, raw)| {
-        // At least one valid cell, so the column is not all-missing.
-        valid[0] = true;
-        let data = match k {
-            0 => ColumnData::Float(raw.iter().map(|r| (*r as i64 >> 11) as f64 / 1024.0 * 1.000_001).collect()),
-            1 => ColumnData::Int(raw.iter().map(|r| (*r as i64) >> (r % 60)).collect()),
-            2 => ColumnData::Bool(raw.iter().map(|r| r % 2 == 0).collect()),
-            3 => ColumnData::DateTime { secs: raw.iter().map(|r| (*r % 4_000_000_000) as i64 - 2_000_000_000).collect(), date_only: false },
-            4 => {
-                let dict: Vec<String> = ["alpha", "beta, gamma", "quote \"q\"", "line\nbreak", "x;y"].iter().map(|s| s.to_string()).collect();
-                ColumnData::Categorical { codes: raw.iter().map(|r| (r % 5) as u32).collect(), dict }
-            }
-            _ => ColumnData::DateTime { secs: raw.iter().map(|r| ((*r % 100_000) as i64 - 50_000) * 86_400).collect(), date_only: true },
-        };
-        let data = match data {
-            ColumnData::Float(v) => ColumnData::Float(v.into_iter().zip(&valid).map(|(x, ok)| if *ok { x } else { 0.0 }).collect()),
-            other => other,
-        };
-        valid.truncate(n);
-        Column::new(name.clone(), data, valid)
-    })
+    (kind, valid, proptest::collection::vec(any::<u64>(), n)).prop_map(
+        move |(k, mut valid, raw)| {
+            // At least one valid cell, so the column is not all-missing.
+            valid[0] = true;
+            let data = match k {
+                0 => ColumnData::Float(
+                    raw.iter()
+                        .map(|r| (*r as i64 >> 11) as f64 / 1024.0 * 1.000_001)
+                        .collect(),
+                ),
+                1 => ColumnData::Int(raw.iter().map(|r| (*r as i64) >> (r % 60)).collect()),
+                2 => ColumnData::Bool(raw.iter().map(|r| r % 2 == 0).collect()),
+                3 => ColumnData::DateTime {
+                    secs: raw
+                        .iter()
+                        .map(|r| (*r % 4_000_000_000) as i64 - 2_000_000_000)
+                        .collect(),
+                    date_only: false,
+                },
+                4 => {
+                    let dict: Vec<String> =
+                        ["alpha", "beta, gamma", "quote \"q\"", "line\nbreak", "x;y"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect();
+                    ColumnData::Categorical {
+                        codes: raw.iter().map(|r| (r % 5) as u32).collect(),
+                        dict,
+                    }
+                }
+                _ => ColumnData::DateTime {
+                    secs: raw
+                        .iter()
+                        .map(|r| ((*r % 100_000) as i64 - 50_000) * 86_400)
+                        .collect(),
+                    date_only: true,
+                },
+            };
+            let data = match data {
+                ColumnData::Float(v) => ColumnData::Float(
+                    v.into_iter()
+                        .zip(&valid)
+                        .map(|(x, ok)| if *ok { x } else { 0.0 })
+                        .collect(),
+                ),
+                other => other,
+            };
+            valid.truncate(n);
+            Column::new(name.clone(), data, valid)
+        },
+    )
 }
 
 fn table_strategy() -> impl Strategy<Value = Table> {
     (1usize..40, 1usize..6).prop_flat_map(|(n, k)| {
-        let cols: Vec<_> = (0..k).map(|j| column_strategy(format!("c{j}"), n)).collect();
+        let cols: Vec<_> = (0..k)
+            .map(|j| column_strategy(format!("c{j}"), n))
+            .collect();
         cols.prop_map(|cols| Table::new(cols).unwrap())
     })
 }

@@ -18,7 +18,11 @@ fn schema_for(t: &Table) -> Schema {
         .iter()
         .map(|c| match detect_column(c) {
             Some(d) => {
-                let kind = if d.id_type == IdentifierType::FreeText { Kind::Text } else { Kind::Identifier };
+                let kind = if d.id_type == IdentifierType::FreeText {
+                    Kind::Text
+                } else {
+                    Kind::Identifier
+                };
                 let mut s = ColumnSchema::new(c.name.clone(), kind);
                 s.identifier = Some(d.id_type);
                 s.action = Some(d.action);
@@ -39,7 +43,10 @@ fn schema_for(t: &Table) -> Schema {
 }
 
 fn opts() -> MaskOptions {
-    MaskOptions { secret: Some(SECRET.to_vec()), ..Default::default() }
+    MaskOptions {
+        secret: Some(SECRET.to_vec()),
+        ..Default::default()
+    }
 }
 
 fn labels(c: &Column) -> Vec<Option<String>> {
@@ -57,7 +64,10 @@ fn cohort_is_masked_by_the_suggested_policy() {
     }
     // Faked columns stay in the schema so sampling can regenerate them.
     for faked in ["patient_name", "phone", "email"] {
-        let s = out.schema.column(faked).expect("faked column kept in schema");
+        let s = out
+            .schema
+            .column(faked)
+            .expect("faked column kept in schema");
         assert_eq!(s.action, Some(MaskAction::Fake));
         assert_eq!(s.kind, Kind::Identifier);
     }
@@ -71,20 +81,31 @@ fn cohort_is_masked_by_the_suggested_policy() {
     }
     for c in out.table.columns() {
         for v in labels(c).into_iter().flatten() {
-            assert!(!originals.contains(&v), "original value {v} survives in {}", c.name);
+            assert!(
+                !originals.contains(&v),
+                "original value {v} survives in {}",
+                c.name
+            );
         }
     }
 
     // Pseudonymized MRNs: 64 hex chars, one per patient, still unique.
     let mrn = labels(out.table.column("mrn").unwrap());
-    assert!(mrn.iter().flatten().all(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())));
+    assert!(
+        mrn.iter()
+            .flatten()
+            .all(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    );
     let set: std::collections::HashSet<_> = mrn.iter().collect();
     assert_eq!(set.len(), mrn.len());
 
     // Date of birth -> year of birth, consistent with the original.
     let dob = out.table.column("date_of_birth").unwrap();
     assert!(matches!(dob.data, ColumnData::Int(_)));
-    assert_eq!(out.schema.column("date_of_birth").unwrap().kind, Kind::Integer);
+    assert_eq!(
+        out.schema.column("date_of_birth").unwrap().kind,
+        Kind::Integer
+    );
     let orig = t.column("date_of_birth").unwrap();
     for r in 0..t.n_rows() {
         assert_eq!(dob.label(r).unwrap(), orig.label(r).unwrap()[..4]);
@@ -94,8 +115,14 @@ fn cohort_is_masked_by_the_suggested_policy() {
     assert!((0..t.n_rows()).all(|r| visit.label(r).unwrap().ends_with("-01")));
     let pc = out.table.column("postcode").unwrap();
     assert!(labels(pc).into_iter().flatten().all(|v| v.len() == 3));
-    assert_eq!(pc.missing_count(), t.column("postcode").unwrap().missing_count());
-    assert_eq!(out.schema.column("postcode").unwrap().kind, Kind::Categorical);
+    assert_eq!(
+        pc.missing_count(),
+        t.column("postcode").unwrap().missing_count()
+    );
+    assert_eq!(
+        out.schema.column("postcode").unwrap().kind,
+        Kind::Categorical
+    );
     // Clinical columns untouched.
     assert_eq!(out.table.column("cholesterol"), t.column("cholesterol"));
     // Every action is in the report.
@@ -104,7 +131,11 @@ fn cohort_is_masked_by_the_suggested_policy() {
 
 #[test]
 fn pseudonyms_link_across_tables_and_runs() {
-    let a = Table::new(vec![Column::from_strs("mrn", &[Some("MRN0000001"), Some("MRN0000002"), None])]).unwrap();
+    let a = Table::new(vec![Column::from_strs(
+        "mrn",
+        &[Some("MRN0000001"), Some("MRN0000002"), None],
+    )])
+    .unwrap();
     let b = Table::new(vec![Column::new(
         "mrn",
         ColumnData::Text(vec!["x".into(), "MRN0000002".into(), "MRN0000001".into()]),
@@ -127,7 +158,10 @@ fn pseudonyms_link_across_tables_and_runs() {
     // Same run twice: identical.
     assert_eq!(mask_table(&a, &schema, &opts()).unwrap(), ma);
     // Another secret: different pseudonyms.
-    let other = MaskOptions { secret: Some(b"another-secret-0123456789".to_vec()), ..Default::default() };
+    let other = MaskOptions {
+        secret: Some(b"another-secret-0123456789".to_vec()),
+        ..Default::default()
+    };
     let mc = mask_table(&a, &schema, &other).unwrap();
     assert_ne!(labels(mc.table.column("mrn").unwrap())[0], la[0]);
 }
@@ -145,10 +179,20 @@ fn pseudonymize_without_secret_explains_how_to_pass_one() {
 fn age_bands_use_the_reference_date() {
     let t = cohort(2_000, 4);
     let schema = schema_for(&t);
-    let o = MaskOptions { birth_date: BirthDateLevel::AgeBand { width: 10 }, exact_date: DateLevel::Year, ..opts() };
+    let o = MaskOptions {
+        birth_date: BirthDateLevel::AgeBand { width: 10 },
+        exact_date: DateLevel::Year,
+        ..opts()
+    };
     let out = mask_table(&t, &schema, &o).unwrap();
     let bands = out.table.column("date_of_birth").unwrap();
-    let cats = out.schema.column("date_of_birth").unwrap().categories.clone().unwrap();
+    let cats = out
+        .schema
+        .column("date_of_birth")
+        .unwrap()
+        .categories
+        .clone()
+        .unwrap();
     assert!(cats.iter().all(|c| c.starts_with('[') && c.ends_with(')')));
     // Ages at the latest visit are at least the age at the patient's visit.
     let age = t.column("age").unwrap();
@@ -160,32 +204,67 @@ fn age_bands_use_the_reference_date() {
     }
     // Exact dates -> year.
     let v = out.table.column("visit_date").unwrap();
-    assert!(labels(v).into_iter().flatten().all(|y| (2019..=2023).contains(&y.parse::<i32>().unwrap())));
+    assert!(
+        labels(v)
+            .into_iter()
+            .flatten()
+            .all(|y| (2019..=2023).contains(&y.parse::<i32>().unwrap()))
+    );
 }
 
 #[test]
 fn age_band_without_any_reference_is_an_error() {
-    let dob = Column::new("dob", ColumnData::DateTime { secs: vec![0, 86_400 * 400], date_only: true }, vec![true, true]);
+    let dob = Column::new(
+        "dob",
+        ColumnData::DateTime {
+            secs: vec![0, 86_400 * 400],
+            date_only: true,
+        },
+        vec![true, true],
+    );
     let t = Table::new(vec![dob]).unwrap();
     let mut cs = ColumnSchema::new("dob", Kind::Identifier);
     cs.identifier = Some(IdentifierType::BirthDate);
     cs.action = Some(MaskAction::Generalize);
     let schema = Schema { columns: vec![cs] };
-    let o = MaskOptions { birth_date: BirthDateLevel::AgeBand { width: 5 }, ..Default::default() };
-    assert!(mask_table(&t, &schema, &o).unwrap_err().to_string().contains("reference date"));
-    let o = MaskOptions { reference_date: Some(86_400 * 365 * 30), ..o };
+    let o = MaskOptions {
+        birth_date: BirthDateLevel::AgeBand { width: 5 },
+        ..Default::default()
+    };
+    assert!(
+        mask_table(&t, &schema, &o)
+            .unwrap_err()
+            .to_string()
+            .contains("reference date")
+    );
+    let o = MaskOptions {
+        reference_date: Some(86_400 * 365 * 30),
+        ..o
+    };
     let out = mask_table(&t, &schema, &o).unwrap();
-    assert_eq!(out.table.column("dob").unwrap().label(0).as_deref(), Some("[25-30)"));
+    assert_eq!(
+        out.table.column("dob").unwrap().label(0).as_deref(),
+        Some("[25-30)")
+    );
 }
 
 #[test]
 fn bad_date_text_names_row_and_column() {
-    let t = Table::new(vec![Column::from_strs("DOB", &[Some("1961-07-04"), None, Some("not a date")])]).unwrap();
+    let t = Table::new(vec![Column::from_strs(
+        "DOB",
+        &[Some("1961-07-04"), None, Some("not a date")],
+    )])
+    .unwrap();
     let mut cs = ColumnSchema::new("DOB", Kind::Identifier);
     cs.identifier = Some(IdentifierType::BirthDate);
     cs.action = Some(MaskAction::Generalize);
-    let msg = mask_table(&t, &Schema { columns: vec![cs] }, &MaskOptions::default()).unwrap_err().to_string();
-    assert!(msg.contains("row 3") && msg.contains("DOB") && msg.contains("not a date"), "{msg}");
+    let msg = mask_table(&t, &Schema { columns: vec![cs] }, &MaskOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("row 3") && msg.contains("DOB") && msg.contains("not a date"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -194,11 +273,27 @@ fn keep_and_unknown_schema_columns() {
     let mut cs = ColumnSchema::new("email", Kind::Identifier);
     cs.identifier = Some(IdentifierType::Email);
     cs.action = Some(MaskAction::Keep);
-    let out = mask_table(&t, &Schema { columns: vec![cs.clone()] }, &MaskOptions::default()).unwrap();
+    let out = mask_table(
+        &t,
+        &Schema {
+            columns: vec![cs.clone()],
+        },
+        &MaskOptions::default(),
+    )
+    .unwrap();
     assert_eq!(out.table, t);
     assert_eq!(out.report[0].action, MaskAction::Keep);
     let mut missing = cs;
     missing.name = "nope".into();
     missing.action = Some(MaskAction::Generalize);
-    assert!(mask_table(&t, &Schema { columns: vec![missing] }, &MaskOptions::default()).is_err());
+    assert!(
+        mask_table(
+            &t,
+            &Schema {
+                columns: vec![missing]
+            },
+            &MaskOptions::default()
+        )
+        .is_err()
+    );
 }

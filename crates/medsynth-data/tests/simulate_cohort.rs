@@ -16,13 +16,20 @@ fn labels(c: &Column) -> Vec<Option<String>> {
 }
 
 fn col<'a>(t: &'a Table, name: &str) -> &'a Column {
-    t.column(name).unwrap_or_else(|| panic!("cohort lacks {name}"))
+    t.column(name)
+        .unwrap_or_else(|| panic!("cohort lacks {name}"))
 }
 
 fn pearson(x: &[Option<f64>], y: &[Option<f64>]) -> f64 {
-    let pairs: Vec<(f64, f64)> = x.iter().zip(y).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+        .collect();
     let n = pairs.len() as f64;
-    let (mx, my) = pairs.iter().fold((0.0, 0.0), |(sx, sy), (a, b)| (sx + a / n, sy + b / n));
+    let (mx, my) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(sx, sy), (a, b)| (sx + a / n, sy + b / n));
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (a, b) in &pairs {
         sxy += (a - mx) * (b - my);
@@ -38,11 +45,9 @@ fn rate(t: &Table, column: &str, pred: impl Fn(&str) -> bool) -> f64 {
     let y = labels(col(t, "heart_disease"));
     let (mut k, mut n) = (0usize, 0usize);
     for (v, o) in c.iter().zip(&y) {
-        if let Some(v) = v {
-            if pred(v) {
-                n += 1;
-                k += usize::from(o.as_deref() == Some("yes"));
-            }
+        if v.as_deref().is_some_and(&pred) {
+            n += 1;
+            k += usize::from(o.as_deref() == Some("yes"));
         }
     }
     k as f64 / n as f64
@@ -69,25 +74,46 @@ fn clinical_relations_hold() {
     let diab = labels(col(&t, "diabetes"));
     let glu = nums(col(&t, "fasting_glucose"));
     let mean = |want: &str| {
-        let v: Vec<f64> = diab.iter().zip(&glu).filter(|(d, _)| d.as_deref() == Some(want)).filter_map(|(_, g)| *g).collect();
+        let v: Vec<f64> = diab
+            .iter()
+            .zip(&glu)
+            .filter(|(d, _)| d.as_deref() == Some(want))
+            .filter_map(|(_, g)| *g)
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
-    assert!(mean("yes") > mean("no") + 30.0, "glucose yes {} no {}", mean("yes"), mean("no"));
+    assert!(
+        mean("yes") > mean("no") + 30.0,
+        "glucose yes {} no {}",
+        mean("yes"),
+        mean("no")
+    );
 
     let prevalence = rate(&t, "heart_disease", |_| true);
-    assert!((0.30..=0.45).contains(&prevalence), "prevalence {prevalence}");
+    assert!(
+        (0.30..=0.45).contains(&prevalence),
+        "prevalence {prevalence}"
+    );
     assert!(rate(&t, "sex", |s| s == "M") > rate(&t, "sex", |s| s == "F") + 0.05);
     assert!(rate(&t, "smoking", |s| s == "current") > rate(&t, "smoking", |s| s == "never") + 0.05);
     let old = rate(&t, "age", |a| a.parse::<i64>().is_ok_and(|a| a >= 65));
     let young = rate(&t, "age", |a| a.parse::<i64>().is_ok_and(|a| a < 50));
     assert!(old > young + 0.15, "old {old} young {young}");
-    assert!(rate(&t, "chest_pain", |s| s == "asymptomatic") > rate(&t, "chest_pain", |s| s == "non-anginal"));
+    assert!(
+        rate(&t, "chest_pain", |s| s == "asymptomatic")
+            > rate(&t, "chest_pain", |s| s == "non-anginal")
+    );
 
     // Sex-specific lipids: women have higher HDL.
     let sex = labels(col(&t, "sex"));
     let hdl = nums(col(&t, "hdl"));
     let hdl_mean = |want: &str| {
-        let v: Vec<f64> = sex.iter().zip(&hdl).filter(|(s, _)| s.as_deref() == Some(want)).filter_map(|(_, h)| *h).collect();
+        let v: Vec<f64> = sex
+            .iter()
+            .zip(&hdl)
+            .filter(|(s, _)| s.as_deref() == Some(want))
+            .filter_map(|(_, h)| *h)
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
     assert!(hdl_mean("F") > hdl_mean("M") + 5.0);
@@ -101,8 +127,19 @@ fn values_are_rounded_like_lab_reports() {
             assert!(((v * 10.0).round() - v * 10.0).abs() < 1e-9, "{name} {v}");
         }
     }
-    for name in ["age", "systolic_bp", "diastolic_bp", "cholesterol", "hdl", "fasting_glucose", "max_heart_rate"] {
-        assert!(matches!(col(&t, name).data, medsynth_data::ColumnData::Int(_)), "{name}");
+    for name in [
+        "age",
+        "systolic_bp",
+        "diastolic_bp",
+        "cholesterol",
+        "hdl",
+        "fasting_glucose",
+        "max_heart_rate",
+    ] {
+        assert!(
+            matches!(col(&t, name).data, medsynth_data::ColumnData::Int(_)),
+            "{name}"
+        );
     }
     let sbp = nums(col(&t, "systolic_bp"));
     let dbp = nums(col(&t, "diastolic_bp"));
@@ -119,7 +156,10 @@ fn missingness_matches_the_documented_rates() {
     let share = |name: &str| col(&t, name).missing_count() as f64 / N as f64;
     let near = |name: &str, want: f64, tol: f64| {
         let got = share(name);
-        assert!((got - want).abs() <= tol, "{name}: missing {got}, expected {want}±{tol}");
+        assert!(
+            (got - want).abs() <= tol,
+            "{name}: missing {got}, expected {want}±{tol}"
+        );
     };
     near("phone", 0.04, 0.01);
     near("email", 0.25, 0.02);
@@ -127,17 +167,32 @@ fn missingness_matches_the_documented_rates() {
     near("bmi", 0.03, 0.01);
     near("systolic_bp", 0.01, 0.005);
     near("clinical_note", 0.65, 0.02);
-    for name in ["heart_disease", "age", "sex", "patient_name", "mrn", "date_of_birth", "chest_pain"] {
+    for name in [
+        "heart_disease",
+        "age",
+        "sex",
+        "patient_name",
+        "mrn",
+        "date_of_birth",
+        "chest_pain",
+    ] {
         assert_eq!(share(name), 0.0, "{name}");
     }
     // MAR: cholesterol is missing more often in the young.
     let age = nums(col(&t, "age"));
     let chol = col(&t, "cholesterol");
     let miss_rate = |lo: f64, hi: f64| {
-        let rows: Vec<usize> = (0..N).filter(|&r| age[r].is_some_and(|a| a >= lo && a < hi)).collect();
+        let rows: Vec<usize> = (0..N)
+            .filter(|&r| age[r].is_some_and(|a| a >= lo && a < hi))
+            .collect();
         rows.iter().filter(|&&r| !chol.is_valid(r)).count() as f64 / rows.len() as f64
     };
-    assert!(miss_rate(0.0, 40.0) > 2.0 * miss_rate(55.0, 200.0), "young {} old {}", miss_rate(0.0, 40.0), miss_rate(55.0, 200.0));
+    assert!(
+        miss_rate(0.0, 40.0) > 2.0 * miss_rate(55.0, 200.0),
+        "young {} old {}",
+        miss_rate(0.0, 40.0),
+        miss_rate(55.0, 200.0)
+    );
     // The exercise test is missing as a block.
     let hr = col(&t, "max_heart_rate");
     let st = col(&t, "st_depression");
@@ -148,7 +203,10 @@ fn missingness_matches_the_documented_rates() {
 fn detection_finds_exactly_the_identifier_columns() {
     let t = cohort(5_000, 5);
     for name in IDENTIFIER_COLUMNS {
-        assert!(detect_column(col(&t, name)).is_some(), "{name} not detected");
+        assert!(
+            detect_column(col(&t, name)).is_some(),
+            "{name} not detected"
+        );
     }
     for name in CLINICAL_COLUMNS {
         let d = detect_column(col(&t, name));
@@ -165,7 +223,9 @@ fn mrns_are_unique_and_dates_consistent() {
     let dob = col(&t, "date_of_birth");
     let visit = col(&t, "visit_date");
     for r in 0..t.n_rows() {
-        let (Value::DateTime(d), Value::DateTime(v)) = (dob.get(r), visit.get(r)) else { panic!("dates") };
+        let (Value::DateTime(d), Value::DateTime(v)) = (dob.get(r), visit.get(r)) else {
+            panic!("dates")
+        };
         assert!(v > d);
     }
 }

@@ -25,13 +25,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let inputs = reference_inputs::build(&d);
         let synth = &inputs.synthetic[2].1;
-        run(d.name, &inputs.train, &inputs.holdout, synth, &inputs.schema, &d.target)?;
+        run(
+            d.name,
+            &inputs.train,
+            &inputs.holdout,
+            synth,
+            &inputs.schema,
+            &d.target,
+        )?;
     }
     if only.as_deref().is_none_or(|o| o == "diabetes130") {
         let path = reference_inputs::data_path("diabetes130.csv");
         let t0 = Instant::now();
         let table = io::read_table(&path, &io::ReadOptions::default())?;
-        println!("diabetes130: read {} rows in {:.2}s", table.n_rows(), t0.elapsed().as_secs_f64());
+        println!(
+            "diabetes130: read {} rows in {:.2}s",
+            table.n_rows(),
+            t0.elapsed().as_secs_f64()
+        );
         let schema = Schema {
             columns: table
                 .columns()
@@ -67,6 +78,18 @@ fn run(
     let t0 = Instant::now();
     let q = quality_report(train, synth, schema)?;
     let tq = t0.elapsed().as_secs_f64();
+    let t_lr = Instant::now();
+    let lr_only = medsynth_eval::utility::UtilityOptions {
+        skip_forest: true,
+        ..Default::default()
+    };
+    medsynth_eval::utility::utility_report_with(
+        train, holdout, synth, schema, target, 0, &lr_only,
+    )?;
+    println!(
+        "{name}: utility without the forest (LR TSTR + TRTR) {:.2}s",
+        t_lr.elapsed().as_secs_f64()
+    );
     let t1 = Instant::now();
     let u = utility_report(train, holdout, synth, schema, target, 0)?;
     let tu = t1.elapsed().as_secs_f64();

@@ -8,7 +8,9 @@ mod reference_inputs;
 use medsynth_data::io;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: make_eval_inputs OUTPUT_DIR")?;
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or("usage: make_eval_inputs OUTPUT_DIR")?;
     for d in reference_inputs::datasets() {
         let inputs = reference_inputs::build(&d);
         let out = std::path::Path::new(&dir).join(d.name);
@@ -18,7 +20,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (name, t) in &inputs.synthetic {
             io::write_table(t, &out.join(format!("synth_{name}.csv")))?;
         }
-        println!("{}: {} train, {} holdout rows -> {}", d.name, inputs.train.n_rows(), inputs.holdout.n_rows(), out.display());
+        println!(
+            "{}: {} train, {} holdout rows -> {}",
+            d.name,
+            inputs.train.n_rows(),
+            inputs.holdout.n_rows(),
+            out.display()
+        );
     }
     Ok(())
 }

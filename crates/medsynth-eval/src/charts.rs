@@ -90,23 +90,42 @@ pub fn tick(v: f64) -> String {
     } else {
         format!("{v:.3}")
     };
-    if s.contains('.') && !s.contains('e') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Overlaid histograms of a numeric column (shares per bin, so different
 /// row counts compare fairly). Missing values (NaN) are left out; the bins
 /// span both samples.
 pub fn histogram_overlay(title: &str, real: &[f64], synthetic: &[f64], bins: usize) -> String {
-    let finite = |v: &[f64]| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<f64>>();
+    let finite = |v: &[f64]| {
+        v.iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect::<Vec<f64>>()
+    };
     let (r, sy) = (finite(real), finite(synthetic));
     let lo = r.iter().chain(&sy).copied().fold(f64::INFINITY, f64::min);
-    let hi = r.iter().chain(&sy).copied().fold(f64::NEG_INFINITY, f64::max);
+    let hi = r
+        .iter()
+        .chain(&sy)
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     let mut s = open_svg(title, W, H);
     if !lo.is_finite() || bins == 0 {
-        s.push_str(r#"<text x="180" y="110" text-anchor="middle" font-size="11">no values</text></svg>"#);
+        s.push_str(
+            r#"<text x="180" y="110" text-anchor="middle" font-size="11">no values</text></svg>"#,
+        );
         return s;
     }
-    let width = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
+    let width = if hi > lo {
+        (hi - lo) / bins as f64
+    } else {
+        1.0
+    };
     let count = |v: &[f64]| {
         let mut c = vec![0.0; bins];
         for &x in v {
@@ -144,7 +163,12 @@ pub fn histogram_overlay(title: &str, real: &[f64], synthetic: &[f64], bins: usi
         yt = TOP + 8.0,
         top = escape(&tick(top))
     );
-    legend(&mut s, LEFT, H - 6.0, &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)]);
+    legend(
+        &mut s,
+        LEFT,
+        H - 6.0,
+        &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)],
+    );
     s.push_str("</svg>");
     s
 }
@@ -152,12 +176,25 @@ pub fn histogram_overlay(title: &str, real: &[f64], synthetic: &[f64], bins: usi
 /// Side-by-side bars of category shares (real vs synthetic). At most
 /// `max_bars` categories are drawn (the most frequent in the real data);
 /// the rest are summed into "other".
-pub fn bar_overlay(title: &str, labels: &[String], real: &[f64], synthetic: &[f64], max_bars: usize) -> String {
+pub fn bar_overlay(
+    title: &str,
+    labels: &[String],
+    real: &[f64],
+    synthetic: &[f64],
+    max_bars: usize,
+) -> String {
     let n = labels.len().min(real.len()).min(synthetic.len());
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| real[b].total_cmp(&real[a]).then(synthetic[b].total_cmp(&synthetic[a])));
-    let mut shown: Vec<(String, f64, f64)> =
-        order.iter().take(max_bars.max(1)).map(|&i| (labels[i].clone(), real[i], synthetic[i])).collect();
+    order.sort_by(|&a, &b| {
+        real[b]
+            .total_cmp(&real[a])
+            .then(synthetic[b].total_cmp(&synthetic[a]))
+    });
+    let mut shown: Vec<(String, f64, f64)> = order
+        .iter()
+        .take(max_bars.max(1))
+        .map(|&i| (labels[i].clone(), real[i], synthetic[i]))
+        .collect();
     if n > max_bars.max(1) {
         let rest = &order[max_bars.max(1)..];
         shown.push((
@@ -168,16 +205,25 @@ pub fn bar_overlay(title: &str, labels: &[String], real: &[f64], synthetic: &[f6
     }
     let mut s = open_svg(title, W, H);
     if shown.is_empty() {
-        s.push_str(r#"<text x="180" y="110" text-anchor="middle" font-size="11">no values</text></svg>"#);
+        s.push_str(
+            r#"<text x="180" y="110" text-anchor="middle" font-size="11">no values</text></svg>"#,
+        );
         return s;
     }
     axes(&mut s);
-    let top = shown.iter().map(|x| x.1.max(x.2)).fold(0.0, f64::max).max(1e-9);
+    let top = shown
+        .iter()
+        .map(|x| x.1.max(x.2))
+        .fold(0.0, f64::max)
+        .max(1e-9);
     let slot = (W - LEFT - RIGHT) / shown.len() as f64;
     let ph = H - TOP - BOTTOM;
     for (k, (label, r, sy)) in shown.iter().enumerate() {
         let x0 = LEFT + k as f64 * slot;
-        for (j, (v, colour)) in [(*r, REAL_COLOUR), (*sy, SYNTH_COLOUR)].into_iter().enumerate() {
+        for (j, (v, colour)) in [(*r, REAL_COLOUR), (*sy, SYNTH_COLOUR)]
+            .into_iter()
+            .enumerate()
+        {
             let h = v / top * ph;
             let _ = write!(
                 s,
@@ -204,7 +250,12 @@ pub fn bar_overlay(title: &str, labels: &[String], real: &[f64], synthetic: &[f6
         y = TOP + 8.0,
         t = escape(&tick(top))
     );
-    legend(&mut s, LEFT, H - 6.0, &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)]);
+    legend(
+        &mut s,
+        LEFT,
+        H - 6.0,
+        &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)],
+    );
     s.push_str("</svg>");
     s
 }
@@ -229,7 +280,11 @@ pub fn heatmap(title: &str, labels: &[String], values: &[Vec<f64>]) -> String {
     let n = labels.len();
     let size = 300.0;
     let margin = 70.0;
-    let cell = if n == 0 { 0.0 } else { (size - margin) / n as f64 };
+    let cell = if n == 0 {
+        0.0
+    } else {
+        (size - margin) / n as f64
+    };
     let mut s = open_svg(title, size, size + 20.0);
     for (i, row) in values.iter().enumerate().take(n) {
         for (j, &v) in row.iter().enumerate().take(n) {
@@ -303,7 +358,10 @@ pub fn roc_curves(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
                 t + p - tpr.clamp(0.0, 1.0) * p
             );
         }
-        let _ = write!(s, r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#);
+        let _ = write!(
+            s,
+            r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#
+        );
         entries.push((name.as_str(), colour));
     }
     legend(&mut s, l, t + p + 28.0, &entries);
@@ -316,7 +374,12 @@ pub fn scatter(title: &str, real: &[[f32; 2]], synthetic: &[[f32; 2]]) -> String
     let size = 420.0;
     let (l, t, p) = (10.0, 24.0, 380.0);
     let all = real.iter().chain(synthetic);
-    let (mut x0, mut x1, mut y0, mut y1) = (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    );
     for q in all {
         x0 = x0.min(q[0]);
         x1 = x1.max(q[0]);
@@ -326,7 +389,10 @@ pub fn scatter(title: &str, real: &[[f32; 2]], synthetic: &[[f32; 2]]) -> String
     let sx = if x1 > x0 { f64::from(x1 - x0) } else { 1.0 };
     let sy = if y1 > y0 { f64::from(y1 - y0) } else { 1.0 };
     let mut s = open_svg(title, size, size + 16.0);
-    let _ = write!(s, r##"<rect x="{l}" y="{t}" width="{p}" height="{p}" fill="none" stroke="#bbb"/>"##);
+    let _ = write!(
+        s,
+        r##"<rect x="{l}" y="{t}" width="{p}" height="{p}" fill="none" stroke="#bbb"/>"##
+    );
     for (pts, colour) in [(real, REAL_COLOUR), (synthetic, SYNTH_COLOUR)] {
         let _ = write!(s, r#"<g fill="{colour}" fill-opacity="0.45">"#);
         for q in pts {
@@ -339,7 +405,12 @@ pub fn scatter(title: &str, real: &[[f32; 2]], synthetic: &[[f32; 2]]) -> String
         }
         s.push_str("</g>");
     }
-    legend(&mut s, l, t + p + 14.0, &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)]);
+    legend(
+        &mut s,
+        l,
+        t + p + 14.0,
+        &[("real", REAL_COLOUR), ("synthetic", SYNTH_COLOUR)],
+    );
     s.push_str("</svg>");
     s
 }
@@ -356,14 +427,21 @@ mod tests {
 
     #[test]
     fn escape_handles_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
     fn histogram_has_one_bar_per_bin_and_series() {
         let svg = histogram_overlay("age <b>", &[1.0, 2.0, 3.0, f64::NAN], &[2.0, 2.5], 10);
         well_formed(&svg);
-        assert_eq!(svg.matches("<rect").count(), 20 + 2, "20 bars + 2 legend boxes");
+        assert_eq!(
+            svg.matches("<rect").count(),
+            20 + 2,
+            "20 bars + 2 legend boxes"
+        );
         assert!(svg.contains("age &lt;b&gt;"));
         let empty = histogram_overlay("x", &[f64::NAN], &[], 10);
         well_formed(&empty);
@@ -389,7 +467,10 @@ mod tests {
 
     #[test]
     fn roc_and_scatter_are_well_formed() {
-        let roc = roc_curves("ROC", &[("distance".into(), vec![(0.0, 0.0), (0.5, 0.8), (1.0, 1.0)])]);
+        let roc = roc_curves(
+            "ROC",
+            &[("distance".into(), vec![(0.0, 0.0), (0.5, 0.8), (1.0, 1.0)])],
+        );
         well_formed(&roc);
         assert!(roc.contains("M40.0,226.0"));
         let sc = scatter("map", &[[0.0, 0.0], [1.0, 1.0]], &[[0.5, 0.5]]);

@@ -68,9 +68,16 @@ pub fn compare(a: &Table, b: &Table, schema: &Schema) -> Result<DriftReport, Eva
             return Err(EvalError::Invalid(format!("the {name} table has no rows")));
         }
     }
-    let extra: Vec<String> = b.names().filter(|n| a.column(n).is_none()).map(str::to_string).collect();
+    let extra: Vec<String> = b
+        .names()
+        .filter(|n| a.column(n).is_none())
+        .map(str::to_string)
+        .collect();
     if !extra.is_empty() {
-        return Err(EvalError::MissingColumns { table: "first".into(), columns: extra });
+        return Err(EvalError::MissingColumns {
+            table: "first".into(),
+            columns: extra,
+        });
     }
     let quality = quality_report(a, b, schema)?;
     let p = prepare(&[("first", a), ("second", b)], schema)?;
@@ -90,19 +97,31 @@ pub fn compare(a: &Table, b: &Table, schema: &Schema) -> Result<DriftReport, Eva
             }
         }
         let score = shape.and_then(|s| s.score);
-        let missing_rate_diff = shape.map_or(0.0, |s| s.missing_rate_synthetic - s.missing_rate_real);
+        let missing_rate_diff =
+            shape.map_or(0.0, |s| s.missing_rate_synthetic - s.missing_rate_real);
         let mut reasons = Vec::new();
         if let Some(s) = score.filter(|s| *s < SHAPE_FLAG) {
             reasons.push(format!("distribution changed (score {s:.3})"));
         }
         if missing_rate_diff.abs() > MISSING_FLAG {
-            reasons.push(format!("missing rate moved by {:+.1} points", missing_rate_diff * 100.0));
+            reasons.push(format!(
+                "missing rate moved by {:+.1} points",
+                missing_rate_diff * 100.0
+            ));
         }
         if !new_c.is_empty() {
-            reasons.push(format!("{} new categor{}", new_c.len(), if new_c.len() == 1 { "y" } else { "ies" }));
+            reasons.push(format!(
+                "{} new categor{}",
+                new_c.len(),
+                if new_c.len() == 1 { "y" } else { "ies" }
+            ));
         }
         if !gone.is_empty() {
-            reasons.push(format!("{} vanished categor{}", gone.len(), if gone.len() == 1 { "y" } else { "ies" }));
+            reasons.push(format!(
+                "{} vanished categor{}",
+                gone.len(),
+                if gone.len() == 1 { "y" } else { "ies" }
+            ));
         }
         columns.push(ColumnDrift {
             column: col.name.clone(),
@@ -116,7 +135,11 @@ pub fn compare(a: &Table, b: &Table, schema: &Schema) -> Result<DriftReport, Eva
             reasons,
         });
     }
-    let flagged_columns: Vec<String> = columns.iter().filter(|c| c.flagged).map(|c| c.column.clone()).collect();
+    let flagged_columns: Vec<String> = columns
+        .iter()
+        .filter(|c| c.flagged)
+        .map(|c| c.column.clone())
+        .collect();
     let verdict = if flagged_columns.is_empty() {
         format!(
             "The two extracts agree closely (overall {:.1} %); no column is flagged.",
@@ -145,7 +168,13 @@ pub fn compare(a: &Table, b: &Table, schema: &Schema) -> Result<DriftReport, Eva
 
 /// The drift report as a self-contained HTML page (same style as the
 /// evaluation report; blue = first extract, orange = second).
-pub fn render_drift(report: &DriftReport, a: &Table, b: &Table, schema: &Schema, names: (&str, &str)) -> Result<String, EvalError> {
+pub fn render_drift(
+    report: &DriftReport,
+    a: &Table,
+    b: &Table,
+    schema: &Schema,
+    names: (&str, &str),
+) -> Result<String, EvalError> {
     let mut o = html_head("medsynth drift report");
     let _ = write!(
         o,
@@ -181,14 +210,25 @@ pub fn render_drift(report: &DriftReport, a: &Table, b: &Table, schema: &Schema,
             escape(&c.reasons.join("; "))
         );
     }
-    o.push_str("</table></section><section id=\"pictures\"><h2>Flagged columns</h2><div class=\"grid\">");
+    o.push_str(
+        "</table></section><section id=\"pictures\"><h2>Flagged columns</h2><div class=\"grid\">",
+    );
     let p = prepare(&[("first", a), ("second", b)], schema)?;
-    for col in p.columns.iter().filter(|c| report.flagged_columns.contains(&c.name)) {
+    for col in p
+        .columns
+        .iter()
+        .filter(|c| report.flagged_columns.contains(&c.name))
+    {
         let svg = match &col.data {
-            PreparedData::Numeric(d) => charts::histogram_overlay(&col.name, &d.values[0], &d.values[1], 30),
+            PreparedData::Numeric(d) => {
+                charts::histogram_overlay(&col.name, &d.values[0], &d.values[1], 30)
+            }
             PreparedData::Categorical(d) => {
                 let (ca, cb) = (d.counts(0), d.counts(1));
-                let (na, nb) = (ca.iter().sum::<u64>().max(1) as f64, cb.iter().sum::<u64>().max(1) as f64);
+                let (na, nb) = (
+                    ca.iter().sum::<u64>().max(1) as f64,
+                    cb.iter().sum::<u64>().max(1) as f64,
+                );
                 let mut labels = d.levels.clone();
                 labels.push("(missing)".into());
                 let ra: Vec<f64> = ca.iter().map(|&c| c as f64 / na).collect();
@@ -216,7 +256,12 @@ mod tests {
     }
 
     fn schema() -> Schema {
-        Schema { columns: vec![ColumnSchema::new("x", Kind::Continuous), ColumnSchema::new("c", Kind::Categorical)] }
+        Schema {
+            columns: vec![
+                ColumnSchema::new("x", Kind::Continuous),
+                ColumnSchema::new("c", Kind::Categorical),
+            ],
+        }
     }
 
     #[test]

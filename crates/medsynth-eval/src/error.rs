@@ -15,7 +15,12 @@ pub enum EvalError {
     /// A cell cannot be read the way the schema says (e.g. text in a numeric
     /// column). `row` is 1-based, as a spreadsheet shows it below the header.
     #[error("{table} table, row {row}, column '{column}': {message}")]
-    BadCell { table: String, row: usize, column: String, message: String },
+    BadCell {
+        table: String,
+        row: usize,
+        column: String,
+        message: String,
+    },
 
     /// The target column cannot be used as asked (absent, a single class,
     /// no rows with a label...).
@@ -51,12 +56,19 @@ impl EvalError {
     }
 
     pub(crate) fn target(column: &str, message: impl Into<String>) -> Self {
-        EvalError::Target { column: column.to_string(), message: message.into() }
+        EvalError::Target {
+            column: column.to_string(),
+            message: message.into(),
+        }
     }
 }
 
 fn quoted(columns: &[String]) -> String {
-    columns.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+    columns
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -69,7 +81,10 @@ mod tests {
             table: "synthetic".into(),
             columns: vec!["thal".into(), "ca".into()],
         };
-        assert_eq!(e.to_string(), "the synthetic table lacks column(s) 'thal', 'ca'");
+        assert_eq!(
+            e.to_string(),
+            "the synthetic table lacks column(s) 'thal', 'ca'"
+        );
         assert!(e.is_user_error());
         assert!(!EvalError::Internal("x".into()).is_user_error());
     }

@@ -90,7 +90,9 @@ pub struct FairnessReport {
 
 fn group_labels(t: &Table, attr: &str) -> Vec<String> {
     match t.column(attr) {
-        Some(c) => (0..c.len()).map(|r| c.label(r).unwrap_or_else(|| "(missing)".to_string())).collect(),
+        Some(c) => (0..c.len())
+            .map(|r| c.label(r).unwrap_or_else(|| "(missing)".to_string()))
+            .collect(),
         None => Vec::new(),
     }
 }
@@ -106,10 +108,26 @@ fn shares(labels: &[String]) -> HashMap<&str, f64> {
 }
 
 fn scores(truth: &[bool], p: &[f64]) -> GroupScores {
-    let pos: Vec<f64> = truth.iter().zip(p).filter(|(t, _)| **t).map(|(_, &s)| s).collect();
-    let neg: Vec<f64> = truth.iter().zip(p).filter(|(t, _)| !**t).map(|(_, &s)| s).collect();
-    let rate = |v: &[f64]| (!v.is_empty()).then(|| v.iter().filter(|&&s| s >= 0.5).count() as f64 / v.len() as f64);
-    GroupScores { auc: auc(&pos, &neg), tpr: rate(&pos), fpr: rate(&neg) }
+    let pos: Vec<f64> = truth
+        .iter()
+        .zip(p)
+        .filter(|(t, _)| **t)
+        .map(|(_, &s)| s)
+        .collect();
+    let neg: Vec<f64> = truth
+        .iter()
+        .zip(p)
+        .filter(|(t, _)| !**t)
+        .map(|(_, &s)| s)
+        .collect();
+    let rate = |v: &[f64]| {
+        (!v.is_empty()).then(|| v.iter().filter(|&&s| s >= 0.5).count() as f64 / v.len() as f64)
+    };
+    GroupScores {
+        auc: auc(&pos, &neg),
+        tpr: rate(&pos),
+        fpr: rate(&neg),
+    }
 }
 
 /// Positive-class probabilities on the holdout from a logistic regression
@@ -125,9 +143,16 @@ fn holdout_proba(
     let enc = Encoder::fit(p, f, &fit_rows, &cols);
     let xf = enc.encode(p, f, &fit_rows);
     let xe = enc.encode(p, 1, holdout_rows);
-    let yf: Vec<f64> = fit_rows.iter().map(|&r| f64::from(y[f][r].unwrap_or(0))).collect();
+    let yf: Vec<f64> = fit_rows
+        .iter()
+        .map(|&r| f64::from(y[f][r].unwrap_or(0)))
+        .collect();
     let model = fit(&xf, &yf, Loss::Binary, 1.0, 1.0);
-    model.predict_proba(&xe).into_iter().map(|v| v.get(1).copied().unwrap_or(0.0)).collect()
+    model
+        .predict_proba(&xe)
+        .into_iter()
+        .map(|v| v.get(1).copied().unwrap_or(0.0))
+        .collect()
 }
 
 /// Representation and per-group utility for each sensitive attribute.
@@ -142,11 +167,22 @@ pub fn fairness_report(
     target: &TargetSpec,
     sensitive: &[String],
 ) -> Result<FairnessReport, EvalError> {
-    let tables = [("train", train), ("holdout", holdout), ("synthetic", synthetic)];
+    let tables = [
+        ("train", train),
+        ("holdout", holdout),
+        ("synthetic", synthetic),
+    ];
     for (name, t) in tables {
-        let missing: Vec<String> = sensitive.iter().filter(|a| t.column(a).is_none()).cloned().collect();
+        let missing: Vec<String> = sensitive
+            .iter()
+            .filter(|a| t.column(a).is_none())
+            .cloned()
+            .collect();
         if !missing.is_empty() {
-            return Err(EvalError::MissingColumns { table: format!("{name} (sensitive attribute)"), columns: missing });
+            return Err(EvalError::MissingColumns {
+                table: format!("{name} (sensitive attribute)"),
+                columns: missing,
+            });
         }
     }
     let values = read_target(&tables, schema, target)?;
@@ -167,7 +203,8 @@ pub fn fairness_report(
                     let b = holdout_proba(&p, y, 2, &rows);
                     (a.join(), b)
                 });
-                let trtr = trtr.map_err(|_| EvalError::Internal("a fairness model thread panicked".into()))?;
+                let trtr = trtr
+                    .map_err(|_| EvalError::Internal("a fairness model thread panicked".into()))?;
                 Some((rows, truth, trtr, tstr))
             }
         }
@@ -176,7 +213,11 @@ pub fn fairness_report(
 
     let mut attributes = Vec::new();
     for attr in sensitive {
-        let (lt, lh, ls) = (group_labels(train, attr), group_labels(holdout, attr), group_labels(synthetic, attr));
+        let (lt, lh, ls) = (
+            group_labels(train, attr),
+            group_labels(holdout, attr),
+            group_labels(synthetic, attr),
+        );
         let (st, ss) = (shares(&lt), shares(&ls));
         // Groups by real frequency; the tail is pooled.
         let mut names: Vec<&str> = st.keys().copied().collect();
@@ -186,12 +227,23 @@ pub fn fairness_report(
             }
         }
         names.sort_by(|a, b| {
-            st.get(b).unwrap_or(&0.0).total_cmp(st.get(a).unwrap_or(&0.0)).then_with(|| a.cmp(b))
+            st.get(b)
+                .unwrap_or(&0.0)
+                .total_cmp(st.get(a).unwrap_or(&0.0))
+                .then_with(|| a.cmp(b))
         });
-        let keep: Vec<String> = names.iter().take(MAX_GROUPS).map(|s| s.to_string()).collect();
+        let keep: Vec<String> = names
+            .iter()
+            .take(MAX_GROUPS)
+            .map(|s| s.to_string())
+            .collect();
         let pooled = names.len() > MAX_GROUPS;
         let group_of = |l: &str| -> String {
-            if keep.iter().any(|k| k == l) { l.to_string() } else { "other".to_string() }
+            if keep.iter().any(|k| k == l) {
+                l.to_string()
+            } else {
+                "other".to_string()
+            }
         };
         let mut groups_list = keep.clone();
         if pooled {
@@ -200,7 +252,10 @@ pub fn fairness_report(
         let mut groups = Vec::new();
         for g in &groups_list {
             let share = |m: &HashMap<&str, f64>| -> f64 {
-                m.iter().filter(|(k, _)| group_of(k) == *g).map(|(_, v)| v).sum()
+                m.iter()
+                    .filter(|(k, _)| group_of(k) == *g)
+                    .map(|(_, v)| v)
+                    .sum()
             };
             let (real_share, synthetic_share) = (share(&st), share(&ss));
             let mut flags = Vec::new();
@@ -214,10 +269,16 @@ pub fn fairness_report(
                 flags.push("absent from the synthetic data".to_string());
             }
             let holdout_rows = lh.iter().filter(|l| group_of(l) == *g).count();
-            let (mut trtr, mut tstr, mut too_small, mut auc_gap) =
-                (GroupScores::default(), GroupScores::default(), holdout_rows < MIN_GROUP_ROWS, None);
+            let (mut trtr, mut tstr, mut too_small, mut auc_gap) = (
+                GroupScores::default(),
+                GroupScores::default(),
+                holdout_rows < MIN_GROUP_ROWS,
+                None,
+            );
             if let Some((rows, truth, p_real, p_syn)) = &predictions {
-                let idx: Vec<usize> = (0..rows.len()).filter(|&i| group_of(&lh[rows[i]]) == *g).collect();
+                let idx: Vec<usize> = (0..rows.len())
+                    .filter(|&i| group_of(&lh[rows[i]]) == *g)
+                    .collect();
                 let t: Vec<bool> = idx.iter().map(|&i| truth[i]).collect();
                 let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
                 trtr = scores(&t, &pick(p_real));
@@ -226,7 +287,10 @@ pub fn fairness_report(
                 if !too_small {
                     auc_gap = tstr.auc.zip(trtr.auc).map(|(a, b)| a - b);
                     if let Some(gap) = auc_gap.filter(|g| *g < -AUC_GAP) {
-                        flags.push(format!("AUC {:.3} lower when trained on synthetic data", -gap));
+                        flags.push(format!(
+                            "AUC {:.3} lower when trained on synthetic data",
+                            -gap
+                        ));
                     }
                     for (what, a, b) in [("TPR", tstr.tpr, trtr.tpr), ("FPR", tstr.fpr, trtr.fpr)] {
                         if let (Some(a), Some(b)) = (a, b) {
@@ -249,13 +313,25 @@ pub fn fairness_report(
                 flags,
             });
         }
-        let max_representation_gap =
-            groups.iter().map(|g| (g.real_share - g.synthetic_share).abs()).fold(0.0, f64::max);
-        let max_auc_drop = groups.iter().filter_map(|g| g.auc_gap).map(|g| -g).reduce(f64::max);
+        let max_representation_gap = groups
+            .iter()
+            .map(|g| (g.real_share - g.synthetic_share).abs())
+            .fold(0.0, f64::max);
+        let max_auc_drop = groups
+            .iter()
+            .filter_map(|g| g.auc_gap)
+            .map(|g| -g)
+            .reduce(f64::max);
         let flagged_groups = groups.iter().filter(|g| !g.flags.is_empty()).count();
-        let small: Vec<&str> = groups.iter().filter(|g| g.too_small).map(|g| g.group.as_str()).collect();
+        let small: Vec<&str> = groups
+            .iter()
+            .filter(|g| g.too_small)
+            .map(|g| g.group.as_str())
+            .collect();
         let mut verdict = if flagged_groups == 0 {
-            format!("No group of '{attr}' is under-represented or served markedly worse by the synthetic-trained model.")
+            format!(
+                "No group of '{attr}' is under-represented or served markedly worse by the synthetic-trained model."
+            )
         } else {
             format!(
                 "{flagged_groups} group(s) of '{attr}' are flagged (see the table): check them before using the synthetic data for group-level analyses."
@@ -276,7 +352,10 @@ pub fn fairness_report(
             verdict,
         });
     }
-    Ok(FairnessReport { target: target.column.clone(), attributes })
+    Ok(FairnessReport {
+        target: target.column.clone(),
+        attributes,
+    })
 }
 
 #[cfg(test)]
@@ -292,7 +371,11 @@ mod tests {
         let (mut x, mut g, mut y) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..n {
             let xv: f64 = rng.random_range(-2.0..2.0);
-            let grp = if rng.random::<f64>() < b_share { "b" } else { "a" };
+            let grp = if rng.random::<f64>() < b_share {
+                "b"
+            } else {
+                "a"
+            };
             let noise: f64 = rng.random_range(-0.5..0.5);
             let mut pos = xv + noise > 0.0;
             if flip_b && grp == "b" {
@@ -302,7 +385,12 @@ mod tests {
             g.push(Some(grp));
             y.push(Some(if pos { "1" } else { "0" }));
         }
-        Table::new(vec![Column::from_f64("x", &x), Column::from_strs("g", &g), Column::from_strs("y", &y)]).unwrap()
+        Table::new(vec![
+            Column::from_f64("x", &x),
+            Column::from_strs("g", &g),
+            Column::from_strs("y", &y),
+        ])
+        .unwrap()
     }
 
     fn schema() -> Schema {
@@ -320,8 +408,15 @@ mod tests {
         let train = table(2000, 1, false, 0.3);
         let holdout = table(1000, 2, false, 0.3);
         let synth = table(2000, 3, true, 0.3);
-        let r = fairness_report(&train, &holdout, &synth, &schema(), &TargetSpec::binary("y", ["1"]), &["g".into()])
-            .unwrap();
+        let r = fairness_report(
+            &train,
+            &holdout,
+            &synth,
+            &schema(),
+            &TargetSpec::binary("y", ["1"]),
+            &["g".into()],
+        )
+        .unwrap();
         let attr = &r.attributes[0];
         let b = attr.groups.iter().find(|g| g.group == "b").unwrap();
         let a = attr.groups.iter().find(|g| g.group == "a").unwrap();
@@ -336,10 +431,25 @@ mod tests {
         let train = table(2000, 1, false, 0.3);
         let holdout = table(60, 2, false, 0.3);
         let synth = table(2000, 3, false, 0.05);
-        let r = fairness_report(&train, &holdout, &synth, &schema(), &TargetSpec::binary("y", ["1"]), &["g".into()])
+        let r = fairness_report(
+            &train,
+            &holdout,
+            &synth,
+            &schema(),
+            &TargetSpec::binary("y", ["1"]),
+            &["g".into()],
+        )
+        .unwrap();
+        let b = r.attributes[0]
+            .groups
+            .iter()
+            .find(|g| g.group == "b")
             .unwrap();
-        let b = r.attributes[0].groups.iter().find(|g| g.group == "b").unwrap();
-        assert!(b.flags.iter().any(|f| f.contains("represented")), "{:?}", b.flags);
+        assert!(
+            b.flags.iter().any(|f| f.contains("represented")),
+            "{:?}",
+            b.flags
+        );
         assert!(b.too_small, "holdout group of ~18 rows");
         assert!(r.attributes[0].verdict.contains("Too few"));
     }
@@ -347,7 +457,15 @@ mod tests {
     #[test]
     fn absent_attribute_is_a_user_error() {
         let t = table(100, 1, false, 0.3);
-        let err = fairness_report(&t, &t, &t, &schema(), &TargetSpec::binary("y", ["1"]), &["race".into()]).unwrap_err();
+        let err = fairness_report(
+            &t,
+            &t,
+            &t,
+            &schema(),
+            &TargetSpec::binary("y", ["1"]),
+            &["race".into()],
+        )
+        .unwrap_err();
         assert!(err.is_user_error());
         assert!(err.to_string().contains("'race'"), "{err}");
     }

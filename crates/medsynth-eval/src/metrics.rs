@@ -125,37 +125,56 @@ pub struct Metrics {
 impl Metrics {
     /// Pretty JSON, as written to `metrics.json`.
     pub fn to_json(&self) -> Result<String, EvalError> {
-        serde_json::to_string_pretty(self).map_err(|e| EvalError::Internal(format!("serialising metrics: {e}")))
+        serde_json::to_string_pretty(self)
+            .map_err(|e| EvalError::Internal(format!("serialising metrics: {e}")))
     }
 }
 
 fn check_inputs(inputs: &EvalInputs, options: &EvalOptions) -> Result<(), EvalError> {
-    for (name, t) in [("train", inputs.train), ("holdout", inputs.holdout), ("synthetic", inputs.synthetic)] {
+    for (name, t) in [
+        ("train", inputs.train),
+        ("holdout", inputs.holdout),
+        ("synthetic", inputs.synthetic),
+    ] {
         if t.n_rows() == 0 {
             return Err(EvalError::Invalid(format!("the {name} table has no rows")));
         }
     }
     // Same columns in all three tables: a mismatch usually means the wrong
     // file, and comparing half the columns would mislead.
-    let names = |t: &Table| t.names().map(str::to_string).collect::<std::collections::BTreeSet<String>>();
+    let names = |t: &Table| {
+        t.names()
+            .map(str::to_string)
+            .collect::<std::collections::BTreeSet<String>>()
+    };
     let reference = names(inputs.train);
     for (name, t) in [("holdout", inputs.holdout), ("synthetic", inputs.synthetic)] {
         let other = names(t);
         let missing: Vec<String> = reference.difference(&other).cloned().collect();
         if !missing.is_empty() {
-            return Err(EvalError::MissingColumns { table: name.to_string(), columns: missing });
+            return Err(EvalError::MissingColumns {
+                table: name.to_string(),
+                columns: missing,
+            });
         }
         let extra: Vec<String> = other.difference(&reference).cloned().collect();
         if !extra.is_empty() {
             return Err(EvalError::Invalid(format!(
                 "the {name} table has column(s) the train table lacks: {}",
-                extra.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+                extra
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
     for s in &options.sensitive {
         if inputs.train.column(s).is_none() {
-            return Err(EvalError::MissingColumns { table: "train (sensitive attribute)".into(), columns: vec![s.clone()] });
+            return Err(EvalError::MissingColumns {
+                table: "train (sensitive attribute)".into(),
+                columns: vec![s.clone()],
+            });
         }
     }
     Ok(())
@@ -167,7 +186,10 @@ pub fn evaluate(inputs: &EvalInputs, options: &EvalOptions) -> Result<Metrics, E
     let start = Instant::now();
     check_inputs(inputs, options)?;
     let mut timings = Timings::default();
-    let target = options.target.clone().or_else(|| TargetSpec::from_schema(inputs.schema));
+    let target = options
+        .target
+        .clone()
+        .or_else(|| TargetSpec::from_schema(inputs.schema));
 
     let t = Instant::now();
     let fidelity = quality_report(inputs.train, inputs.synthetic, inputs.schema)?;
@@ -203,7 +225,13 @@ pub fn evaluate(inputs: &EvalInputs, options: &EvalOptions) -> Result<Metrics, E
         secrets.truncate(privacy_options.anonymeter.max_secrets);
         privacy_options.anonymeter.secrets = secrets;
     }
-    let privacy = privacy_report(inputs.train, inputs.holdout, inputs.synthetic, inputs.schema, &privacy_options)?;
+    let privacy = privacy_report(
+        inputs.train,
+        inputs.holdout,
+        inputs.synthetic,
+        inputs.schema,
+        &privacy_options,
+    )?;
     timings.privacy = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -221,10 +249,20 @@ pub fn evaluate(inputs: &EvalInputs, options: &EvalOptions) -> Result<Metrics, E
     timings.fairness = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let tsne_map = if options.tsne_rows > 0 { tsne_map(inputs, options.tsne_rows, options.seed)? } else { TsneMap::default() };
+    let tsne_map = if options.tsne_rows > 0 {
+        tsne_map(inputs, options.tsne_rows, options.seed)?
+    } else {
+        TsneMap::default()
+    };
     timings.tsne = t.elapsed().as_secs_f64();
 
-    let summary = summarise(&fidelity, utility.as_ref(), &privacy, fairness.as_ref(), &options.sensitive);
+    let summary = summarise(
+        &fidelity,
+        utility.as_ref(),
+        &privacy,
+        fairness.as_ref(),
+        &options.sensitive,
+    );
     timings.total = start.elapsed().as_secs_f64();
     Ok(Metrics {
         format_version: 1,
@@ -254,16 +292,26 @@ fn summarise(
 ) -> Summary {
     let q = f.quality * 100.0;
     let fidelity = if f.quality >= 0.85 {
-        format!("Quality {q:.1} %: the synthetic columns and their pairwise relations closely follow the real data.")
+        format!(
+            "Quality {q:.1} %: the synthetic columns and their pairwise relations closely follow the real data."
+        )
     } else if f.quality >= 0.7 {
-        format!("Quality {q:.1} %: broadly faithful, with visible differences in some columns or pairs (see the tables).")
+        format!(
+            "Quality {q:.1} %: broadly faithful, with visible differences in some columns or pairs (see the tables)."
+        )
     } else {
-        format!("Quality {q:.1} %: the synthetic data departs markedly from the real data; do not use it for analysis as is.")
+        format!(
+            "Quality {q:.1} %: the synthetic data departs markedly from the real data; do not use it for analysis as is."
+        )
     };
     let utility = match u {
-        None => "Not measured: no target column was given (--target) or marked in the schema.".to_string(),
+        None => "Not measured: no target column was given (--target) or marked in the schema."
+            .to_string(),
         Some(u) => {
-            let (s, r) = (u.tstr.logistic_regression.roc_auc, u.trtr.logistic_regression.roc_auc);
+            let (s, r) = (
+                u.tstr.logistic_regression.roc_auc,
+                u.trtr.logistic_regression.roc_auc,
+            );
             match (s, r) {
                 (Some(s), Some(r)) => {
                     let gap = r - s;
@@ -274,10 +322,14 @@ fn summarise(
                     } else {
                         "clearly worse than training on real data"
                     };
-                    format!("Models trained on synthetic data reach ROC AUC {s:.3} on real holdout rows vs {r:.3} when trained on real data: {reading}.")
+                    format!(
+                        "Models trained on synthetic data reach ROC AUC {s:.3} on real holdout rows vs {r:.3} when trained on real data: {reading}."
+                    )
                 }
                 _ => match (u.tstr.logistic_regression.r2, u.trtr.logistic_regression.r2) {
-                    (Some(s), Some(r)) => format!("R² on real holdout rows: {s:.3} trained on synthetic vs {r:.3} trained on real data."),
+                    (Some(s), Some(r)) => format!(
+                        "R² on real holdout rows: {s:.3} trained on synthetic vs {r:.3} trained on real data."
+                    ),
                     _ => "Utility scores are undefined for this target.".to_string(),
                 },
             }
@@ -302,18 +354,27 @@ fn summarise(
         )
     };
     let fairness = match fair {
-        None if sensitive.is_empty() => "Not measured: no sensitive attribute was given (--sensitive).".to_string(),
+        None if sensitive.is_empty() => {
+            "Not measured: no sensitive attribute was given (--sensitive).".to_string()
+        }
         None => "Not measured: fairness needs a target column.".to_string(),
         Some(fr) => {
             let flagged: usize = fr.attributes.iter().map(|a| a.flagged_groups).sum();
             if flagged == 0 {
                 "No group is under-represented or served markedly worse by the synthetic-trained model.".to_string()
             } else {
-                format!("{flagged} group(s) flagged across the sensitive attributes; see the fairness section.")
+                format!(
+                    "{flagged} group(s) flagged across the sensitive attributes; see the fairness section."
+                )
             }
         }
     };
-    Summary { fidelity, utility, privacy, fairness }
+    Summary {
+        fidelity,
+        utility,
+        privacy,
+        fairness,
+    }
 }
 
 /// The t-SNE map of up to `rows` real (train) and `rows` synthetic rows, in
@@ -333,8 +394,16 @@ pub fn tsne_map(inputs: &EvalInputs, rows: usize, seed: u64) -> Result<TsneMap, 
     for col in &p.columns {
         match &col.data {
             PreparedData::Numeric(d) => {
-                let valid: Vec<f64> = d.values[0].iter().copied().filter(|v| !v.is_nan()).collect();
-                let mean = if valid.is_empty() { 0.0 } else { valid.iter().sum::<f64>() / valid.len() as f64 };
+                let valid: Vec<f64> = d.values[0]
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                let mean = if valid.is_empty() {
+                    0.0
+                } else {
+                    valid.iter().sum::<f64>() / valid.len() as f64
+                };
                 let var = if valid.len() > 1 {
                     valid.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (valid.len() - 1) as f64
                 } else {
@@ -342,15 +411,27 @@ pub fn tsne_map(inputs: &EvalInputs, rows: usize, seed: u64) -> Result<TsneMap, 
                 };
                 let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
                 for (i, f) in features.iter_mut().enumerate() {
-                    let v = if i < ri.len() { d.values[0][i] } else { d.values[1][i - ri.len()] };
-                    f.push(if v.is_nan() { 0.0 } else { ((v - mean) / sd) as f32 });
+                    let v = if i < ri.len() {
+                        d.values[0][i]
+                    } else {
+                        d.values[1][i - ri.len()]
+                    };
+                    f.push(if v.is_nan() {
+                        0.0
+                    } else {
+                        ((v - mean) / sd) as f32
+                    });
                 }
             }
             PreparedData::Categorical(d) => {
                 let k = d.n_codes().min(30);
                 let w = std::f32::consts::FRAC_1_SQRT_2;
                 for (i, f) in features.iter_mut().enumerate() {
-                    let c = if i < ri.len() { d.codes[0][i] } else { d.codes[1][i - ri.len()] } as usize;
+                    let c = if i < ri.len() {
+                        d.codes[0][i]
+                    } else {
+                        d.codes[1][i - ri.len()]
+                    } as usize;
                     f.extend((0..k).map(|j| if j == c { w } else { 0.0 }));
                 }
             }
@@ -358,7 +439,13 @@ pub fn tsne_map(inputs: &EvalInputs, rows: usize, seed: u64) -> Result<TsneMap, 
     }
     let dim = features.first().map_or(0, Vec::len);
     let flat: Vec<f32> = features.into_iter().flatten().collect();
-    let opts = TsneOptions { seed, ..TsneOptions::default() };
+    let opts = TsneOptions {
+        seed,
+        ..TsneOptions::default()
+    };
     let y = tsne(&flat, n, dim, &opts);
-    Ok(TsneMap { real: y[..ri.len()].to_vec(), synthetic: y[ri.len()..].to_vec() })
+    Ok(TsneMap {
+        real: y[..ri.len()].to_vec(),
+        synthetic: y[ri.len()..].to_vec(),
+    })
 }

@@ -154,7 +154,10 @@ pub fn prepare_columns(
             .map(|c| c.name.clone())
             .collect();
         if !missing.is_empty() {
-            return Err(EvalError::MissingColumns { table: name.to_string(), columns: missing });
+            return Err(EvalError::MissingColumns {
+                table: name.to_string(),
+                columns: missing,
+            });
         }
     }
     let mut columns = Vec::with_capacity(wanted.len());
@@ -168,7 +171,11 @@ pub fn prepare_columns(
         } else {
             PreparedData::Categorical(categorical(&cols))
         };
-        columns.push(PreparedColumn { name: cs.name.clone(), kind: cs.kind, data });
+        columns.push(PreparedColumn {
+            name: cs.name.clone(),
+            kind: cs.kind,
+            data,
+        });
     }
     Ok(Prepared {
         table_names: tables.iter().map(|(n, _)| n.to_string()).collect(),
@@ -193,7 +200,11 @@ fn numeric(cols: &[(&str, &Column)], kind: Kind) -> Result<NumericData, EvalErro
         lo = f64::NAN;
         hi = f64::NAN;
     }
-    Ok(NumericData { values, ref_min: lo, ref_max: hi })
+    Ok(NumericData {
+        values,
+        ref_min: lo,
+        ref_max: hi,
+    })
 }
 
 fn numeric_values(table: &str, col: &Column, kind: Kind) -> Result<Vec<f64>, EvalError> {
@@ -207,7 +218,10 @@ fn numeric_values(table: &str, col: &Column, kind: Kind) -> Result<Vec<f64>, Eva
                         table: table.to_string(),
                         row: row + 1,
                         column: col.name.clone(),
-                        message: format!("'{s}' is not a number (the schema says {})", kind.as_str()),
+                        message: format!(
+                            "'{s}' is not a number (the schema says {})",
+                            kind.as_str()
+                        ),
                     })?,
                     _ => f64::NAN,
                 };
@@ -225,10 +239,10 @@ fn numeric_values(table: &str, col: &Column, kind: Kind) -> Result<Vec<f64>, Eva
 
 fn parse_number(s: &str, kind: Kind) -> Option<f64> {
     let t = s.trim();
-    if kind == Kind::Datetime {
-        if let Some((secs, _)) = medsynth_data::datetime::parse_datetime(t) {
-            return Some(secs as f64);
-        }
+    if kind == Kind::Datetime
+        && let Some((secs, _)) = medsynth_data::datetime::parse_datetime(t)
+    {
+        return Some(secs as f64);
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
@@ -258,9 +272,9 @@ fn categorical(cols: &[(&str, &Column)]) -> CategoricalData {
         match &col.data {
             ColumnData::Categorical { codes: raw, dict } => {
                 let map: Vec<u32> = dict.iter().map(|s| intern(s.clone())).collect();
-                for row in 0..n {
-                    codes.push(if col.valid[row] {
-                        map.get(raw[row] as usize).copied().unwrap_or(MISSING)
+                for (&ok, &c) in col.valid.iter().zip(raw) {
+                    codes.push(if ok {
+                        map.get(c as usize).copied().unwrap_or(MISSING)
                     } else {
                         MISSING
                     });
@@ -268,9 +282,9 @@ fn categorical(cols: &[(&str, &Column)]) -> CategoricalData {
             }
             ColumnData::Int(v) => {
                 let mut cache: HashMap<i64, u32> = HashMap::new();
-                for row in 0..n {
-                    codes.push(if col.valid[row] {
-                        *cache.entry(v[row]).or_insert_with(|| intern(v[row].to_string()))
+                for (&ok, &x) in col.valid.iter().zip(v) {
+                    codes.push(if ok {
+                        *cache.entry(x).or_insert_with(|| intern(x.to_string()))
                     } else {
                         MISSING
                     });
@@ -278,11 +292,11 @@ fn categorical(cols: &[(&str, &Column)]) -> CategoricalData {
             }
             ColumnData::Float(v) => {
                 let mut cache: HashMap<u64, u32> = HashMap::new();
-                for row in 0..n {
-                    codes.push(if col.valid[row] {
-                        *cache.entry(v[row].to_bits()).or_insert_with(|| {
-                            intern(medsynth_data::table::format_float(v[row]))
-                        })
+                for (&ok, &x) in col.valid.iter().zip(v) {
+                    codes.push(if ok {
+                        *cache
+                            .entry(x.to_bits())
+                            .or_insert_with(|| intern(medsynth_data::table::format_float(x)))
                     } else {
                         MISSING
                     });
@@ -318,7 +332,11 @@ fn categorical(cols: &[(&str, &Column)]) -> CategoricalData {
             }
         }
     }
-    CategoricalData { codes: codes_all, levels, n_ref_levels }
+    CategoricalData {
+        codes: codes_all,
+        levels,
+        n_ref_levels,
+    }
 }
 
 const MISSING: u32 = u32::MAX;
@@ -353,16 +371,42 @@ mod tests {
         .unwrap();
         let p = prepare(&[("real", &real), ("synthetic", &synth)], &schema()).unwrap();
         assert_eq!(p.columns.len(), 2, "identifier column is left out");
-        let PreparedData::Numeric(age) = &p.columns[0].data else { panic!("numeric") };
+        let PreparedData::Numeric(age) = &p.columns[0].data else {
+            panic!("numeric")
+        };
         assert!(age.values[0][1].is_nan());
         assert_eq!(age.values[1][0], 41.5);
         assert_eq!((age.ref_min, age.ref_max), (40.0, 60.0));
-        let PreparedData::Categorical(cp) = &p.columns[1].data else { panic!("categorical") };
+        let PreparedData::Categorical(cp) = &p.columns[1].data else {
+            panic!("categorical")
+        };
         assert_eq!(cp.levels, ["4", "1", "9"]);
         assert_eq!(cp.n_ref_levels, 2);
         assert_eq!(cp.codes[0], [0, 1, 3]);
         assert_eq!(cp.codes[1], [1, 2, 0]);
         assert_eq!(cp.counts(0), [1, 1, 0, 1]);
+    }
+
+    proptest::proptest! {
+        /// Codes decode back to each cell's label in every table, and the
+        /// reference table's levels come first.
+        #[test]
+        fn codes_round_trip(a in proptest::collection::vec(proptest::option::of(0i64..6), 1..30),
+                            b in proptest::collection::vec(proptest::option::of(0u8..9), 1..30)) {
+            let s = Schema { columns: vec![ColumnSchema::new("c", Kind::Categorical)] };
+            let ta = Table::new(vec![Column::from_i64("c", &a)]).unwrap();
+            let bs: Vec<Option<String>> = b.iter().map(|v| v.map(|x| x.to_string())).collect();
+            let tb = Table::new(vec![Column::from_strs("c", &bs)]).unwrap();
+            let p = prepare(&[("a", &ta), ("b", &tb)], &s).unwrap();
+            let PreparedData::Categorical(c) = &p.columns[0].data else { panic!("categorical") };
+            let decode = |code: u32| (code != c.missing_code()).then(|| c.levels[code as usize].clone());
+            for (t, col) in [&ta, &tb].iter().enumerate() {
+                for r in 0..col.n_rows() {
+                    proptest::prop_assert_eq!(decode(c.codes[t][r]), col.columns()[0].label(r));
+                }
+            }
+            proptest::prop_assert!(c.codes[0].iter().all(|&k| k == c.missing_code() || (k as usize) < c.n_ref_levels));
+        }
     }
 
     #[test]
@@ -381,7 +425,10 @@ mod tests {
         ])
         .unwrap();
         let e = prepare(&[("real", &real), ("synthetic", &bad)], &schema()).unwrap_err();
-        assert_eq!(e.to_string(), "synthetic table, row 1, column 'age': 'old' is not a number (the schema says integer)");
+        assert_eq!(
+            e.to_string(),
+            "synthetic table, row 1, column 'age': 'old' is not a number (the schema says integer)"
+        );
         assert!(e.is_user_error());
     }
 }

@@ -62,7 +62,11 @@ fn f3(v: Option<f64>) -> String {
 }
 
 fn pct(v: f64) -> String {
-    if v.is_finite() { format!("{:.1} %", v * 100.0) } else { "–".into() }
+    if v.is_finite() {
+        format!("{:.1} %", v * 100.0)
+    } else {
+        "–".into()
+    }
 }
 
 /// Opening of an HTML document with the shared style.
@@ -112,8 +116,21 @@ pub fn render_report(metrics: &Metrics, inputs: &EvalInputs) -> Result<String, E
 fn summary(o: &mut String, m: &Metrics) {
     o.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">");
     let q = m.fidelity.quality;
-    let class = if q >= 0.85 { "ok" } else if q >= 0.7 { "warn" } else { "bad" };
-    card(o, "Fidelity", class, &format!("quality {}", pct(q)), &m.summary.fidelity, "fidelity");
+    let class = if q >= 0.85 {
+        "ok"
+    } else if q >= 0.7 {
+        "warn"
+    } else {
+        "bad"
+    };
+    card(
+        o,
+        "Fidelity",
+        class,
+        &format!("quality {}", pct(q)),
+        &m.summary.fidelity,
+        "fidelity",
+    );
     match &m.utility {
         Some(u) => {
             let s = u.tstr.logistic_regression.roc_auc;
@@ -124,17 +141,39 @@ fn summary(o: &mut String, m: &Metrics) {
                 (Some(_), Some(_)) => "bad",
                 _ => "",
             };
-            card(o, "Utility", class, &format!("AUC {} vs {}", f3(s), f3(r)), &m.summary.utility, "utility");
+            card(
+                o,
+                "Utility",
+                class,
+                &format!("AUC {} vs {}", f3(s), f3(r)),
+                &m.summary.utility,
+                "utility",
+            );
         }
-        None => card(o, "Utility", "", "not measured", &m.summary.utility, "utility"),
+        None => card(
+            o,
+            "Utility",
+            "",
+            "not measured",
+            &m.summary.utility,
+            "utility",
+        ),
     }
     let p = &m.privacy;
-    let class = if m.summary.privacy.starts_with("Warning") { "bad" } else { "ok" };
+    let class = if m.summary.privacy.starts_with("Warning") {
+        "bad"
+    } else {
+        "ok"
+    };
     card(
         o,
         "Privacy",
         class,
-        &format!("closer-to-train {:.3} · MIA AUC {:.3}", p.dcr.share_closer_to_train, p.mia.distance.auc.max(p.mia.density_ratio.auc)),
+        &format!(
+            "closer-to-train {:.3} · MIA AUC {:.3}",
+            p.dcr.share_closer_to_train,
+            p.mia.distance.auc.max(p.mia.density_ratio.auc)
+        ),
         &m.summary.privacy,
         "privacy",
     );
@@ -144,7 +183,10 @@ fn summary(o: &mut String, m: &Metrics) {
         None => "",
     };
     let big = match &m.fairness {
-        Some(f) => format!("{} flagged group(s)", f.attributes.iter().map(|a| a.flagged_groups).sum::<usize>()),
+        Some(f) => format!(
+            "{} flagged group(s)",
+            f.attributes.iter().map(|a| a.flagged_groups).sum::<usize>()
+        ),
         None => "not measured".into(),
     };
     card(o, "Fairness", class, &big, &m.summary.fairness, "fairness");
@@ -203,7 +245,11 @@ fn fidelity(o: &mut String, f: &QualityReport) {
             if p.meets_threshold { "yes" } else { "no" }
         );
     }
-    let _ = write!(o, "</table><p class=\"note\">{} pairs in total; the 15 lowest-scoring are shown.</p></section>", f.pairs.len());
+    let _ = write!(
+        o,
+        "</table><p class=\"note\">{} pairs in total; the 15 lowest-scoring are shown.</p></section>",
+        f.pairs.len()
+    );
 }
 
 fn scores_row(o: &mut String, label: &str, s: &Scores) {
@@ -222,7 +268,11 @@ fn scores_row(o: &mut String, label: &str, s: &Scores) {
 
 fn class_report(o: &mut String, title: &str, s: &Scores) {
     let Some(r) = &s.report else { return };
-    let _ = write!(o, "<div><h3>{}</h3><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>", escape(title));
+    let _ = write!(
+        o,
+        "<div><h3>{}</h3><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>",
+        escape(title)
+    );
     for c in &r.classes {
         let _ = write!(
             o,
@@ -248,7 +298,11 @@ fn class_report(o: &mut String, title: &str, s: &Scores) {
 }
 
 fn utility(o: &mut String, u: Option<&UtilityReport>, verdict: &str) {
-    let _ = write!(o, "<section id=\"utility\"><h2>Utility</h2><p class=\"verdict\">{}</p>", escape(verdict));
+    let _ = write!(
+        o,
+        "<section id=\"utility\"><h2>Utility</h2><p class=\"verdict\">{}</p>",
+        escape(verdict)
+    );
     let Some(u) = u else {
         o.push_str("</section>");
         return;
@@ -273,8 +327,16 @@ fn utility(o: &mut String, u: Option<&UtilityReport>, verdict: &str) {
         f3(u.importance_agreement.logistic_regression),
         f3(u.importance_agreement.random_forest)
     );
-    class_report(o, "Logistic regression, trained on synthetic", &u.tstr.logistic_regression);
-    class_report(o, "Logistic regression, trained on real", &u.trtr.logistic_regression);
+    class_report(
+        o,
+        "Logistic regression, trained on synthetic",
+        &u.tstr.logistic_regression,
+    );
+    class_report(
+        o,
+        "Logistic regression, trained on real",
+        &u.trtr.logistic_regression,
+    );
     if let (Some(s), Some(r)) = (&u.tstr.random_forest, &u.trtr.random_forest) {
         class_report(o, "Random forest, trained on synthetic", s);
         class_report(o, "Random forest, trained on real", r);
@@ -332,16 +394,35 @@ fn privacy(o: &mut String, p: &PrivacyReport) {
     let hold: Vec<f64> = d.holdout_distances.iter().map(|&x| f64::from(x)).collect();
     o.push_str("<div class=\"grid3\"><div>");
     // Reuse the overlay: "real" = holdout → train, "synthetic" = synthetic → train.
-    o.push_str(&charts::histogram_overlay("DCR to train: holdout (blue) vs synthetic (orange)", &hold, &syn, 30));
+    o.push_str(&charts::histogram_overlay(
+        "DCR to train: holdout (blue) vs synthetic (orange)",
+        &hold,
+        &syn,
+        30,
+    ));
     o.push_str("</div><div>");
     let curves: Vec<(String, Vec<(f64, f64)>)> = vec![
-        ("distance".to_string(), p.mia.distance.roc.iter().map(|q| (q[0], q[1])).collect()),
-        ("density ratio".to_string(), p.mia.density_ratio.roc.iter().map(|q| (q[0], q[1])).collect()),
+        (
+            "distance".to_string(),
+            p.mia.distance.roc.iter().map(|q| (q[0], q[1])).collect(),
+        ),
+        (
+            "density ratio".to_string(),
+            p.mia
+                .density_ratio
+                .roc
+                .iter()
+                .map(|q| (q[0], q[1]))
+                .collect(),
+        ),
     ];
     o.push_str(&charts::roc_curves("Membership-inference ROC", &curves));
     o.push_str("</div></div>");
     o.push_str("<h3>Membership inference</h3><table><tr><th>attack</th><th>AUC</th><th>95 % interval</th><th>TPR at FPR 1 %</th><th>TPR at FPR 10 %</th><th>members / non-members</th><th>verdict</th></tr>");
-    for (name, a) in [("distance to synthetic", &p.mia.distance), ("density ratio (DOMIAS)", &p.mia.density_ratio)] {
+    for (name, a) in [
+        ("distance to synthetic", &p.mia.distance),
+        ("density ratio (DOMIAS)", &p.mia.density_ratio),
+    ] {
         let _ = write!(
             o,
             "<tr><td>{}</td><td>{:.3}</td><td>{:.3}–{:.3}</td><td>{}</td><td>{}</td><td>{} / {}</td><td style=\"text-align:left\">{}</td></tr>",
@@ -368,7 +449,11 @@ fn privacy(o: &mut String, p: &PrivacyReport) {
 }
 
 fn fairness(o: &mut String, f: Option<&FairnessReport>, verdict: &str) {
-    let _ = write!(o, "<section id=\"fairness\"><h2>Fairness</h2><p class=\"verdict\">{}</p>", escape(verdict));
+    let _ = write!(
+        o,
+        "<section id=\"fairness\"><h2>Fairness</h2><p class=\"verdict\">{}</p>",
+        escape(verdict)
+    );
     if let Some(f) = f {
         for a in &f.attributes {
             let _ = write!(
@@ -408,13 +493,20 @@ fn fairness(o: &mut String, f: Option<&FairnessReport>, verdict: &str) {
     o.push_str("</section>");
 }
 
-fn correlation_matrices(f: &QualityReport, schema: &Schema) -> Option<(Vec<String>, Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+fn correlation_matrices(
+    f: &QualityReport,
+    schema: &Schema,
+) -> Option<(Vec<String>, Vec<Vec<f64>>, Vec<Vec<f64>>)> {
     let names: Vec<String> = schema
         .columns
         .iter()
         .filter(|c| c.kind.is_numeric())
         .map(|c| c.name.clone())
-        .filter(|n| f.pairs.iter().any(|p| (&p.column_1 == n || &p.column_2 == n) && p.real_correlation.is_some()))
+        .filter(|n| {
+            f.pairs
+                .iter()
+                .any(|p| (&p.column_1 == n || &p.column_2 == n) && p.real_correlation.is_some())
+        })
         .collect();
     if names.len() < 2 {
         return None;
@@ -427,12 +519,16 @@ fn correlation_matrices(f: &QualityReport, schema: &Schema) -> Option<(Vec<Strin
         syn[i][i] = 1.0;
     }
     for p in &f.pairs {
-        let (Some(i), Some(j)) =
-            (names.iter().position(|n| *n == p.column_1), names.iter().position(|n| *n == p.column_2))
-        else {
+        let (Some(i), Some(j)) = (
+            names.iter().position(|n| *n == p.column_1),
+            names.iter().position(|n| *n == p.column_2),
+        ) else {
             continue;
         };
-        let (r, s) = (p.real_correlation.unwrap_or(f64::NAN), p.synthetic_correlation.unwrap_or(f64::NAN));
+        let (r, s) = (
+            p.real_correlation.unwrap_or(f64::NAN),
+            p.synthetic_correlation.unwrap_or(f64::NAN),
+        );
         real[i][j] = r;
         real[j][i] = r;
         syn[i][j] = s;
@@ -447,14 +543,21 @@ fn pictures(o: &mut String, m: &Metrics, inputs: &EvalInputs) -> Result<(), Eval
         let _ = write!(
             o,
             "<h3>t-SNE map</h3><div style=\"max-width:560px\">{}</div><p class=\"note\">{} real training rows and {} synthetic rows (random subsets) placed so that similar records sit together (standardised numbers, one-hot categories). Orange areas without blue are records unlike any real patient; blue areas without orange are patients the generator does not produce. Distances between clusters carry no meaning.</p>",
-            charts::scatter("Real (blue) and synthetic (orange) rows", &m.tsne.real, &m.tsne.synthetic),
+            charts::scatter(
+                "Real (blue) and synthetic (orange) rows",
+                &m.tsne.real,
+                &m.tsne.synthetic
+            ),
             m.tsne.real.len(),
             m.tsne.synthetic.len()
         );
     }
     if let Some((names, real, syn)) = correlation_matrices(&m.fidelity, inputs.schema) {
-        let diff: Vec<Vec<f64>> =
-            real.iter().zip(&syn).map(|(a, b)| a.iter().zip(b).map(|(x, y)| y - x).collect()).collect();
+        let diff: Vec<Vec<f64>> = real
+            .iter()
+            .zip(&syn)
+            .map(|(a, b)| a.iter().zip(b).map(|(x, y)| y - x).collect())
+            .collect();
         let _ = write!(
             o,
             "<h3>Correlations of numeric columns</h3><div class=\"grid3\"><div>{}</div><div>{}</div><div>{}</div></div><p class=\"note\">Pearson correlation, red positive, blue negative; the difference is synthetic − real (white = same).</p>",
@@ -463,14 +566,22 @@ fn pictures(o: &mut String, m: &Metrics, inputs: &EvalInputs) -> Result<(), Eval
             charts::heatmap("Difference", &names, &diff)
         );
     }
-    let p = prepare(&[("train", inputs.train), ("synthetic", inputs.synthetic)], inputs.schema)?;
+    let p = prepare(
+        &[("train", inputs.train), ("synthetic", inputs.synthetic)],
+        inputs.schema,
+    )?;
     o.push_str("<h3>Columns, real vs synthetic</h3><div class=\"grid\">");
     for col in &p.columns {
         let svg = match &col.data {
-            PreparedData::Numeric(d) => charts::histogram_overlay(&col.name, &d.values[0], &d.values[1], 30),
+            PreparedData::Numeric(d) => {
+                charts::histogram_overlay(&col.name, &d.values[0], &d.values[1], 30)
+            }
             PreparedData::Categorical(d) => {
                 let (cr, cs) = (d.counts(0), d.counts(1));
-                let (nr, ns) = (cr.iter().sum::<u64>().max(1) as f64, cs.iter().sum::<u64>().max(1) as f64);
+                let (nr, ns) = (
+                    cr.iter().sum::<u64>().max(1) as f64,
+                    cs.iter().sum::<u64>().max(1) as f64,
+                );
                 let mut labels = d.levels.clone();
                 labels.push("(missing)".into());
                 let r: Vec<f64> = cr.iter().map(|&c| c as f64 / nr).collect();

@@ -72,7 +72,10 @@ pub fn split_by_target(
             y[0].iter().map(|c| c.unwrap_or(missing)).collect()
         }
         TargetValues::Numeric { .. } => {
-            return Err(EvalError::target(&target.column, "cannot stratify on a numeric target"));
+            return Err(EvalError::target(
+                &target.column,
+                "cannot stratify on a numeric target",
+            ));
         }
     };
     let (train, holdout) = split_indices(table.n_rows(), holdout_share, Some(&strata), seed)?;
@@ -87,7 +90,7 @@ pub fn split_indices(
     strata: Option<&[u32]>,
     seed: u64,
 ) -> Result<(Vec<usize>, Vec<usize>), EvalError> {
-    if !(holdout_share > 0.0 && holdout_share < 1.0) {
+    if holdout_share.is_nan() || holdout_share <= 0.0 || holdout_share >= 1.0 {
         return Err(EvalError::Invalid(format!(
             "the holdout share must be between 0 and 1 (exclusive), got {holdout_share}"
         )));
@@ -111,7 +114,9 @@ pub fn split_indices(
         }
         Some(codes) => {
             if codes.len() != n {
-                return Err(EvalError::Internal("strata length differs from row count".into()));
+                return Err(EvalError::Internal(
+                    "strata length differs from row count".into(),
+                ));
             }
             let n_classes = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
             let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
@@ -152,7 +157,10 @@ pub fn split_indices(
 /// scikit-learn's `_approximate_mode` does.
 fn approximate_mode(counts: &[usize], draws: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let total: usize = counts.iter().sum();
-    let cont: Vec<f64> = counts.iter().map(|&c| c as f64 * draws as f64 / total as f64).collect();
+    let cont: Vec<f64> = counts
+        .iter()
+        .map(|&c| c as f64 * draws as f64 / total as f64)
+        .collect();
     let mut out: Vec<usize> = cont.iter().map(|c| c.floor() as usize).collect();
     let mut need = draws.saturating_sub(out.iter().sum());
     let rem: Vec<f64> = cont.iter().zip(&out).map(|(c, &f)| c - f as f64).collect();

@@ -27,12 +27,18 @@ pub struct TargetSpec {
 impl TargetSpec {
     /// A binary target: `positive` labels against all others.
     pub fn binary<S: Into<String>>(column: &str, positive: impl IntoIterator<Item = S>) -> Self {
-        TargetSpec { column: column.to_string(), positive: positive.into_iter().map(Into::into).collect() }
+        TargetSpec {
+            column: column.to_string(),
+            positive: positive.into_iter().map(Into::into).collect(),
+        }
     }
 
     /// The column as it is (multi-class or numeric).
     pub fn raw(column: &str) -> Self {
-        TargetSpec { column: column.to_string(), positive: Vec::new() }
+        TargetSpec {
+            column: column.to_string(),
+            positive: Vec::new(),
+        }
     }
 
     /// The column the schema marks with `role: target`, read as it is.
@@ -46,7 +52,10 @@ impl TargetSpec {
 pub enum TargetValues {
     /// Class labels: `y[t][row]` indexes `classes`, `None` when missing.
     /// For a binary spec `classes` is `["negative", "positive"]`.
-    Classes { classes: Vec<String>, y: Vec<Vec<Option<u32>>> },
+    Classes {
+        classes: Vec<String>,
+        y: Vec<Vec<Option<u32>>>,
+    },
     /// A numeric outcome: `y[t][row]`, `NaN` when missing.
     Numeric { y: Vec<Vec<f64>> },
 }
@@ -76,19 +85,31 @@ pub fn read_target(
         match t.column(name) {
             Some(c) => cols.push(c),
             None => {
-                return Err(EvalError::target(name, format!("column is absent from the {tname} table")));
+                return Err(EvalError::target(
+                    name,
+                    format!("column is absent from the {tname} table"),
+                ));
             }
         }
     }
-    let first = cols.first().ok_or_else(|| EvalError::Invalid("no table given".into()))?;
+    let first = cols
+        .first()
+        .ok_or_else(|| EvalError::Invalid("no table given".into()))?;
     let kind = schema.column(name).map(|c| c.kind);
     if matches!(kind, Some(Kind::Identifier | Kind::Text | Kind::Datetime)) {
-        return Err(EvalError::target(name, "an identifier, text or date column cannot be a target"));
+        return Err(EvalError::target(
+            name,
+            "an identifier, text or date column cannot be a target",
+        ));
     }
     if !spec.positive.is_empty() {
         let mut y = Vec::with_capacity(cols.len());
         for c in &cols {
-            y.push((0..c.len()).map(|r| c.label(r).map(|l| u32::from(spec.positive.contains(&l)))).collect::<Vec<_>>());
+            y.push(
+                (0..c.len())
+                    .map(|r| c.label(r).map(|l| u32::from(spec.positive.contains(&l))))
+                    .collect::<Vec<_>>(),
+            );
         }
         if !y[0].contains(&Some(1)) {
             let mut seen: Vec<String> = (0..first.len()).filter_map(|r| first.label(r)).collect();
@@ -105,7 +126,10 @@ pub fn read_target(
                 ),
             ));
         }
-        return Ok(TargetValues::Classes { classes: vec!["negative".into(), "positive".into()], y });
+        return Ok(TargetValues::Classes {
+            classes: vec!["negative".into(), "positive".into()],
+            y,
+        });
     }
     let numeric = match kind {
         Some(k) => k.is_numeric(),
@@ -169,8 +193,12 @@ pub(crate) fn require_two_classes(
             for c in y[t].iter().flatten() {
                 seen[*c as usize] = true;
             }
-            let present: Vec<&str> =
-                seen.iter().zip(classes).filter(|(s, _)| **s).map(|(_, c)| c.as_str()).collect();
+            let present: Vec<&str> = seen
+                .iter()
+                .zip(classes)
+                .filter(|(s, _)| **s)
+                .map(|(_, c)| c.as_str())
+                .collect();
             if present.len() < 2 {
                 return Err(EvalError::target(
                     column,
@@ -186,7 +214,10 @@ pub(crate) fn require_two_classes(
         TargetValues::Numeric { y } => {
             let n = y[t].iter().filter(|v| !v.is_nan()).count();
             if n < 2 {
-                return Err(EvalError::target(column, format!("the {table} table has fewer than two labelled rows")));
+                return Err(EvalError::target(
+                    column,
+                    format!("the {table} table has fewer than two labelled rows"),
+                ));
             }
             Ok(())
         }
@@ -204,34 +235,61 @@ mod tests {
 
     #[test]
     fn binary_reads_positive_labels() {
-        let schema = Schema { columns: vec![ColumnSchema::new("num", Kind::Categorical)] };
+        let schema = Schema {
+            columns: vec![ColumnSchema::new("num", Kind::Categorical)],
+        };
         let t = heart(&[Some(0), Some(3), None, Some(1)]);
-        let v = read_target(&[("train", &t)], &schema, &TargetSpec::binary("num", ["1", "2", "3", "4"])).unwrap();
-        let TargetValues::Classes { y, .. } = &v else { panic!("classes") };
+        let v = read_target(
+            &[("train", &t)],
+            &schema,
+            &TargetSpec::binary("num", ["1", "2", "3", "4"]),
+        )
+        .unwrap();
+        let TargetValues::Classes { y, .. } = &v else {
+            panic!("classes")
+        };
         assert_eq!(y[0], [Some(0), Some(1), None, Some(1)]);
         assert!(v.is_binary());
     }
 
     #[test]
     fn errors_for_typo_absent_and_single_class() {
-        let schema = Schema { columns: vec![ColumnSchema::new("num", Kind::Categorical)] };
+        let schema = Schema {
+            columns: vec![ColumnSchema::new("num", Kind::Categorical)],
+        };
         let t = heart(&[Some(0), Some(0)]);
-        let e = read_target(&[("train", &t)], &schema, &TargetSpec::binary("num", ["5"])).unwrap_err();
+        let e =
+            read_target(&[("train", &t)], &schema, &TargetSpec::binary("num", ["5"])).unwrap_err();
         assert!(e.to_string().contains("none of the positive labels"), "{e}");
         let other = Table::new(vec![Column::from_i64("x", &[Some(1)])]).unwrap();
-        let e = read_target(&[("train", &t), ("synthetic", &other)], &schema, &TargetSpec::raw("num")).unwrap_err();
-        assert_eq!(e.to_string(), "target 'num': column is absent from the synthetic table");
+        let e = read_target(
+            &[("train", &t), ("synthetic", &other)],
+            &schema,
+            &TargetSpec::raw("num"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "target 'num': column is absent from the synthetic table"
+        );
         let v = read_target(&[("train", &t)], &schema, &TargetSpec::raw("num")).unwrap();
         let e = require_two_classes(&v, 0, "train", "num").unwrap_err();
-        assert!(e.is_user_error() && e.to_string().contains("1 class(es) (0)"), "{e}");
+        assert!(
+            e.is_user_error() && e.to_string().contains("1 class(es) (0)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn numeric_kind_gives_regression() {
-        let schema = Schema { columns: vec![ColumnSchema::new("num", Kind::Integer)] };
+        let schema = Schema {
+            columns: vec![ColumnSchema::new("num", Kind::Integer)],
+        };
         let t = heart(&[Some(0), None]);
         let v = read_target(&[("train", &t)], &schema, &TargetSpec::raw("num")).unwrap();
-        let TargetValues::Numeric { y } = v else { panic!("numeric") };
+        let TargetValues::Numeric { y } = v else {
+            panic!("numeric")
+        };
         assert_eq!(y[0][0], 0.0);
         assert!(y[0][1].is_nan());
     }

@@ -33,7 +33,12 @@ pub struct TsneOptions {
 
 impl Default for TsneOptions {
     fn default() -> Self {
-        TsneOptions { perplexity: 30.0, iterations: 500, exaggeration_iterations: 250, seed: 0 }
+        TsneOptions {
+            perplexity: 30.0,
+            iterations: 500,
+            exaggeration_iterations: 250,
+            seed: 0,
+        }
     }
 }
 
@@ -51,7 +56,9 @@ pub fn tsne(data: &[f32], n: usize, dim: usize, options: &TsneOptions) -> Vec<[f
     }
     let p = affinities(data, n, dim, options.perplexity);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let mut y: Vec<f32> = (0..2 * n).map(|_| 1e-4 * standard_normal(&mut rng)).collect();
+    let mut y: Vec<f32> = (0..2 * n)
+        .map(|_| 1e-4 * standard_normal(&mut rng))
+        .collect();
     let mut update = vec![0.0f32; 2 * n];
     let mut gains = vec![1.0f32; 2 * n];
     let learning_rate = (n as f32 / EXAGGERATION / 4.0).max(50.0);
@@ -67,12 +74,18 @@ pub fn tsne(data: &[f32], n: usize, dim: usize, options: &TsneOptions) -> Vec<[f
             // Gains grow when the gradient keeps its sign relative to the
             // previous step and shrink otherwise (Jacobs 1988), as in sklearn.
             let same_direction = (grad[k] > 0.0) == (update[k] > 0.0);
-            gains[k] = if same_direction { (gains[k] * 0.8).max(0.01) } else { gains[k] + 0.2 };
+            gains[k] = if same_direction {
+                (gains[k] * 0.8).max(0.01)
+            } else {
+                gains[k] + 0.2
+            };
             update[k] = momentum * update[k] - learning_rate * gains[k] * grad[k];
             y[k] += update[k];
         }
         // Re-centre so that the coordinates stay small and comparable.
-        let (mx, my) = (0..n).fold((0.0f32, 0.0f32), |(sx, sy), i| (sx + y[2 * i], sy + y[2 * i + 1]));
+        let (mx, my) = (0..n).fold((0.0f32, 0.0f32), |(sx, sy), i| {
+            (sx + y[2 * i], sy + y[2 * i + 1])
+        });
         let (mx, my) = (mx / n as f32, my / n as f32);
         for i in 0..n {
             y[2 * i] -= mx;
@@ -152,7 +165,11 @@ fn conditional_row(dist: &[(f32, usize)], target_entropy: f32) -> Vec<f32> {
         }
         if diff > 0.0 {
             lo = beta;
-            beta = if hi.is_finite() { (beta + hi) / 2.0 } else { beta * 2.0 };
+            beta = if hi.is_finite() {
+                (beta + hi) / 2.0
+            } else {
+                beta * 2.0
+            };
         } else {
             hi = beta;
             beta = (beta + lo) / 2.0;
@@ -175,7 +192,8 @@ fn gradient(p: &[f32], y: &[f32], n: usize, exaggeration: f32, threads: usize) -
                     let mut i = t;
                     while i < n {
                         let (yi0, yi1) = (y[2 * i], y[2 * i + 1]);
-                        let (mut ax, mut ay, mut rx, mut ry, mut zi) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                        let (mut ax, mut ay, mut rx, mut ry, mut zi) =
+                            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
                         let prow = &p[i * n..(i + 1) * n];
                         for j in (i + 1)..n {
                             let dx = yi0 - y[2 * j];
@@ -236,7 +254,12 @@ mod tests {
     }
 
     fn quick() -> TsneOptions {
-        TsneOptions { perplexity: 10.0, iterations: 300, exaggeration_iterations: 100, seed: 3 }
+        TsneOptions {
+            perplexity: 10.0,
+            iterations: 300,
+            exaggeration_iterations: 100,
+            seed: 3,
+        }
     }
 
     #[test]
@@ -253,7 +276,9 @@ mod tests {
         let c1 = centre(n_each..2 * n_each);
         let spread = |r: std::ops::Range<usize>, c: [f32; 2]| {
             let len = r.len() as f32;
-            r.map(|i| ((y[i][0] - c[0]).powi(2) + (y[i][1] - c[1]).powi(2)).sqrt()).sum::<f32>() / len
+            r.map(|i| ((y[i][0] - c[0]).powi(2) + (y[i][1] - c[1]).powi(2)).sqrt())
+                .sum::<f32>()
+                / len
         };
         let between = ((c0[0] - c1[0]).powi(2) + (c0[1] - c1[1]).powi(2)).sqrt();
         let within = spread(0..n_each, c0).max(spread(n_each..2 * n_each, c1));
@@ -277,6 +302,10 @@ mod tests {
         assert_eq!(tsne(&[1.0, 2.0], 2, 1, &quick()), vec![[0.0, 0.0]; 2]);
         // Identical points: finite output.
         let same = vec![1.0f32; 20 * 3];
-        assert!(tsne(&same, 20, 3, &quick()).iter().all(|p| p[0].is_finite()));
+        assert!(
+            tsne(&same, 20, 3, &quick())
+                .iter()
+                .all(|p| p[0].is_finite())
+        );
     }
 }

@@ -24,7 +24,8 @@ fn num(v: &Value, path: &[&str]) -> f64 {
     for p in path {
         cur = &cur[*p];
     }
-    cur.as_f64().unwrap_or_else(|| panic!("fixture lacks {}", path.join(".")))
+    cur.as_f64()
+        .unwrap_or_else(|| panic!("fixture lacks {}", path.join(".")))
 }
 
 fn close(failures: &mut Vec<String>, what: String, ours: f64, reference: f64) {
@@ -36,28 +37,60 @@ fn close(failures: &mut Vec<String>, what: String, ours: f64, reference: f64) {
 
 fn check(dataset: &str) {
     let fx = fixture();
-    let d = ri::datasets().into_iter().find(|d| d.name == dataset).expect("known dataset");
+    let d = ri::datasets()
+        .into_iter()
+        .find(|d| d.name == dataset)
+        .expect("known dataset");
     let inputs = ri::build(&d);
     let ds = &fx["datasets"][dataset];
-    assert_eq!(ds["n_train"].as_u64(), Some(inputs.train.n_rows() as u64), "same split as the fixture");
+    assert_eq!(
+        ds["n_train"].as_u64(),
+        Some(inputs.train.n_rows() as u64),
+        "same split as the fixture"
+    );
     let mut failures = Vec::new();
-    let trtr = tstr_logistic_auc(&inputs.train, &inputs.holdout, &inputs.schema, &d.target).unwrap();
-    close(&mut failures, format!("{dataset} TRTR LR AUC"), trtr, num(ds, &["trtr_lr_auc"]));
+    let trtr =
+        tstr_logistic_auc(&inputs.train, &inputs.holdout, &inputs.schema, &d.target).unwrap();
+    close(
+        &mut failures,
+        format!("{dataset} TRTR LR AUC"),
+        trtr,
+        num(ds, &["trtr_lr_auc"]),
+    );
     for (name, synth) in &inputs.synthetic {
         assert!(VARIANTS.contains(name));
         let v = &ds["synthetic"][*name];
-        let q = quality_report_with(&inputs.train, synth, &inputs.schema, &QualityOptions::default()).unwrap();
+        let q = quality_report_with(
+            &inputs.train,
+            synth,
+            &inputs.schema,
+            &QualityOptions::default(),
+        )
+        .unwrap();
         for key in ["quality", "column_shapes", "column_pair_trends"] {
             let ours = match key {
                 "quality" => q.quality,
                 "column_shapes" => q.column_shapes,
                 _ => q.column_pair_trends,
             };
-            close(&mut failures, format!("{dataset}/{name} {key}"), ours, num(v, &["sdmetrics", key]));
+            close(
+                &mut failures,
+                format!("{dataset}/{name} {key}"),
+                ours,
+                num(v, &["sdmetrics", key]),
+            );
         }
-        let all = QualityOptions { real_correlation_threshold: 0.0, real_association_threshold: 0.0 };
+        let all = QualityOptions {
+            real_correlation_threshold: 0.0,
+            real_association_threshold: 0.0,
+        };
         let qa = quality_report_with(&inputs.train, synth, &inputs.schema, &all).unwrap();
-        close(&mut failures, format!("{dataset}/{name} quality (all pairs)"), qa.quality, num(v, &["sdmetrics_all_pairs", "quality"]));
+        close(
+            &mut failures,
+            format!("{dataset}/{name} quality (all pairs)"),
+            qa.quality,
+            num(v, &["sdmetrics_all_pairs", "quality"]),
+        );
         close(
             &mut failures,
             format!("{dataset}/{name} pair trends (all pairs)"),
@@ -70,7 +103,10 @@ fn check(dataset: &str) {
             if let Some(r) = v["sdmetrics"]["shapes"][&s.column].as_f64() {
                 let ours = s.score.unwrap_or(f64::NAN);
                 if (ours - r).abs() > 1e-6 {
-                    failures.push(format!("{dataset}/{name} shape {}: ours {ours} vs {r}", s.column));
+                    failures.push(format!(
+                        "{dataset}/{name} shape {}: ours {ours} vs {r}",
+                        s.column
+                    ));
                 }
             }
         }
@@ -84,9 +120,19 @@ fn check(dataset: &str) {
             }
         }
         let tstr = tstr_logistic_auc(synth, &inputs.holdout, &inputs.schema, &d.target).unwrap();
-        close(&mut failures, format!("{dataset}/{name} TSTR LR AUC"), tstr, num(v, &["tstr_lr_auc"]));
+        close(
+            &mut failures,
+            format!("{dataset}/{name} TSTR LR AUC"),
+            tstr,
+            num(v, &["tstr_lr_auc"]),
+        );
     }
-    assert!(failures.is_empty(), "{} disagreement(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreement(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -33,21 +33,48 @@ fn memorised_copy_is_caught() {
     let (adult, schema) = load("adult.csv");
     let [train, holdout, _] = disjoint(&adult, [3000, 1500, 0], 7);
     let synthetic = train.clone();
-    let r = privacy_report(&train, &holdout, &synthetic, &schema, &PrivacyOptions::default()).unwrap();
-    assert!(r.mia.distance.auc >= 0.9, "distance MIA AUC {}", r.mia.distance.auc);
-    assert!(r.mia.density_ratio.auc >= 0.9, "density-ratio MIA AUC {}", r.mia.density_ratio.auc);
-    assert!(r.mia.distance.tpr_at_fpr_1pct > 0.5, "{}", r.mia.distance.tpr_at_fpr_1pct);
+    let r = privacy_report(
+        &train,
+        &holdout,
+        &synthetic,
+        &schema,
+        &PrivacyOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        r.mia.distance.auc >= 0.9,
+        "distance MIA AUC {}",
+        r.mia.distance.auc
+    );
+    assert!(
+        r.mia.density_ratio.auc >= 0.9,
+        "density-ratio MIA AUC {}",
+        r.mia.density_ratio.auc
+    );
+    assert!(
+        r.mia.distance.tpr_at_fpr_1pct > 0.5,
+        "{}",
+        r.mia.distance.tpr_at_fpr_1pct
+    );
     // Size-matched share: rows in the holdout-sized train subset are always
     // closer (distance 0); the others are a coin flip. Its maximum for a
     // copy is therefore m/n + (1 − m/n)/2.
     let m = holdout.n_rows() as f64 / train.n_rows() as f64;
     let max = m + (1.0 - m) / 2.0;
-    assert!(r.dcr.share_closer_to_train >= max - 0.05, "{} vs max {max}", r.dcr.share_closer_to_train);
+    assert!(
+        r.dcr.share_closer_to_train >= max - 0.05,
+        "{} vs max {max}",
+        r.dcr.share_closer_to_train
+    );
     assert!(r.dcr.share_closer_to_full_train > 0.99);
     assert_eq!(r.dcr.exact_copies, train.n_rows());
     assert_eq!(r.dcr.synth_to_train.median, 0.0);
     assert!(r.dcr.verdict.contains("memorisation"), "{}", r.dcr.verdict);
-    assert!(r.mia.distance.verdict.contains("leaks membership"), "{}", r.mia.distance.verdict);
+    assert!(
+        r.mia.distance.verdict.contains("leaks membership"),
+        "{}",
+        r.mia.distance.verdict
+    );
 }
 
 #[test]
@@ -55,9 +82,15 @@ fn unseen_real_rows_look_like_chance() {
     let (adult, schema) = load("adult.csv");
     for seed in [1u64, 2] {
         let [train, holdout, synthetic] = disjoint(&adult, [2000, 2000, 2000], seed);
-        let opts = PrivacyOptions { seed, ..PrivacyOptions::default() };
+        let opts = PrivacyOptions {
+            seed,
+            ..PrivacyOptions::default()
+        };
         let r = privacy_report(&train, &holdout, &synthetic, &schema, &opts).unwrap();
-        for (name, auc) in [("distance", r.mia.distance.auc), ("density ratio", r.mia.density_ratio.auc)] {
+        for (name, auc) in [
+            ("distance", r.mia.distance.auc),
+            ("density ratio", r.mia.density_ratio.auc),
+        ] {
             assert!((auc - 0.5).abs() <= 0.05, "seed {seed}: {name} AUC {auc}");
         }
         assert!(
@@ -65,9 +98,21 @@ fn unseen_real_rows_look_like_chance() {
             "seed {seed}: share {}",
             r.dcr.share_closer_to_train
         );
-        assert!(r.anonymeter.linkability.value < 0.1, "{:?}", r.anonymeter.linkability);
-        assert!(r.anonymeter.inference_max < 0.15, "{:?}", r.anonymeter.inference);
-        assert!(!r.mia.distance.verdict.contains("leaks"), "{}", r.mia.distance.verdict);
+        assert!(
+            r.anonymeter.linkability.value < 0.1,
+            "{:?}",
+            r.anonymeter.linkability
+        );
+        assert!(
+            r.anonymeter.inference_max < 0.15,
+            "{:?}",
+            r.anonymeter.inference
+        );
+        assert!(
+            !r.mia.distance.verdict.contains("leaks"),
+            "{}",
+            r.mia.distance.verdict
+        );
     }
 }
 
@@ -75,7 +120,14 @@ fn unseen_real_rows_look_like_chance() {
 fn heart_memorised_copy_small_table() {
     let (heart, schema) = load("heart_cleveland.csv");
     let [train, holdout, _] = disjoint(&heart, [212, 91, 0], 0);
-    let r = privacy_report(&train, &holdout, &train, &schema, &PrivacyOptions::default()).unwrap();
+    let r = privacy_report(
+        &train,
+        &holdout,
+        &train,
+        &schema,
+        &PrivacyOptions::default(),
+    )
+    .unwrap();
     assert!(r.mia.distance.auc >= 0.9, "{}", r.mia.distance.auc);
     assert_eq!(r.dcr.exact_copies, 212);
     // Real holdout rows are not copies of train rows.

@@ -23,7 +23,9 @@ fn load(name: &str) -> (Table, Schema) {
 /// A bootstrap resample of train: a stand-in for a generator's output.
 fn bootstrap(t: &Table, seed: u64) -> Table {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let idx: Vec<usize> = (0..t.n_rows()).map(|_| rng.random_range(0..t.n_rows())).collect();
+    let idx: Vec<usize> = (0..t.n_rows())
+        .map(|_| rng.random_range(0..t.n_rows()))
+        .collect();
     t.take_rows(&idx)
 }
 
@@ -31,7 +33,12 @@ fn heart_metrics() -> (Metrics, String) {
     let (heart, schema) = load("heart_cleveland.csv");
     let (train, holdout) = medsynth_eval::split(&heart, 0.3, Some("num"), 0).unwrap();
     let synthetic = bootstrap(&train, 1);
-    let inputs = EvalInputs { train: &train, holdout: &holdout, synthetic: &synthetic, schema: &schema };
+    let inputs = EvalInputs {
+        train: &train,
+        holdout: &holdout,
+        synthetic: &synthetic,
+        schema: &schema,
+    };
     let options = EvalOptions {
         target: Some(TargetSpec::binary("num", ["1", "2", "3", "4"])),
         sensitive: vec!["sex".into()],
@@ -68,35 +75,72 @@ fn metrics_json_has_the_stable_keys() {
         assert!(!get(&v, key).is_null(), "metrics.json lacks {key}");
     }
     let q = get(&v, "fidelity.quality").as_f64().unwrap();
-    assert!(q > 0.8 && q <= 1.0, "bootstrap of train should be faithful: {q}");
-    let tstr = get(&v, "utility.tstr.logistic_regression.roc_auc").as_f64().unwrap();
+    assert!(
+        q > 0.8 && q <= 1.0,
+        "bootstrap of train should be faithful: {q}"
+    );
+    let tstr = get(&v, "utility.tstr.logistic_regression.roc_auc")
+        .as_f64()
+        .unwrap();
     assert!(tstr > 0.8, "{tstr}");
     // A bootstrap copies training rows: the attacks must notice.
     assert!(m.privacy.dcr.exact_copy_share > 0.5);
-    assert!(m.summary.privacy.starts_with("Warning"), "{}", m.summary.privacy);
+    assert!(
+        m.summary.privacy.starts_with("Warning"),
+        "{}",
+        m.summary.privacy
+    );
     assert_eq!(m.tsne.real.len(), 212);
 }
 
 #[test]
 fn html_is_self_contained_and_complete() {
     let (_, html) = heart_metrics();
-    for section in ["id=\"summary\"", "id=\"fidelity\"", "id=\"utility\"", "id=\"privacy\"", "id=\"fairness\"", "id=\"pictures\""] {
+    for section in [
+        "id=\"summary\"",
+        "id=\"fidelity\"",
+        "id=\"utility\"",
+        "id=\"privacy\"",
+        "id=\"fairness\"",
+        "id=\"pictures\"",
+    ] {
         assert!(html.contains(section), "missing {section}");
     }
-    for banned in ["<script", "src=\"http", "href=\"http", "@import", "url(", "<link", "<img"] {
+    for banned in [
+        "<script",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(",
+        "<link",
+        "<img",
+    ] {
         assert!(!html.contains(banned), "report must not reference {banned}");
     }
     assert!(html.contains("@media print"));
-    assert!(html.matches("<svg").count() >= 14, "t-SNE, ROC, DCR histogram and one chart per column");
-    assert!(html.contains("not a privacy guarantee") || html.contains("Only a differential-privacy guarantee"));
+    assert!(
+        html.matches("<svg").count() >= 14,
+        "t-SNE, ROC, DCR histogram and one chart per column"
+    );
+    assert!(
+        html.contains("not a privacy guarantee")
+            || html.contains("Only a differential-privacy guarantee")
+    );
     assert!(!html.to_lowercase().contains("data is safe"));
 }
 
 /// Finds a Chromium binary on PATH.
 fn chromium() -> Option<String> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|b| {
-        Command::new("which").arg(b).output().ok().filter(|o| o.status.success()).map(|_| b.to_string())
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|b| {
+            Command::new("which")
+                .arg(b)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|_| b.to_string())
+        })
 }
 
 #[test]
@@ -138,21 +182,33 @@ fn renders_in_headless_chromium() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "chromium failed: {stderr}");
-    assert!(!stderr.contains("Uncaught") && !stderr.contains("CONSOLE(") , "console errors: {stderr}");
+    assert!(
+        !stderr.contains("Uncaught") && !stderr.contains("CONSOLE("),
+        "console errors: {stderr}"
+    );
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.len() > 20_000 && png.starts_with(b"\x89PNG"), "screenshot of {} bytes", png.len());
+    assert!(
+        png.len() > 20_000 && png.starts_with(b"\x89PNG"),
+        "screenshot of {} bytes",
+        png.len()
+    );
     if let Ok(keep) = std::env::var("MEDSYNTH_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, Path::new(&keep)).unwrap();
     }
     let dom = Command::new(&browser)
         .args(common)
-        .arg(format!("--user-data-dir={}", dir.path().join("profile2").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile2").display()
+        ))
         .arg("--dump-dom")
         .arg(&url)
         .output()
         .unwrap();
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.status.success());
-    assert!(dom_text.contains("Synthetic data evaluation") && dom_text.contains("Membership inference"));
+    assert!(
+        dom_text.contains("Synthetic data evaluation") && dom_text.contains("Membership inference")
+    );
     assert!(dom_text.matches("<svg").count() >= 14);
 }

@@ -53,7 +53,10 @@ pub struct MarginalsModel {
 
 impl MarginalsModel {
     pub fn new(stats: &[ColumnStats]) -> Self {
-        MarginalsModel { stats: stats.to_vec(), marginals: stats.iter().map(Marginal::new).collect() }
+        MarginalsModel {
+            stats: stats.to_vec(),
+            marginals: stats.iter().map(Marginal::new).collect(),
+        }
     }
 }
 
@@ -62,7 +65,12 @@ impl Synthesizer for MarginalsModel {
         ModelKind::Marginals
     }
 
-    fn sample_raw(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Result<Vec<RawColumn>> {
+    fn sample_raw(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<RawColumn>> {
         let mut out = empty_columns(&self.stats, n);
         for _ in 0..n {
             for (j, (m, col)) in self.marginals.iter().zip(out.iter_mut()).enumerate() {
@@ -128,7 +136,11 @@ impl ScoreSums {
                 }
             }
         }
-        ScoreSums { n: n as f64, sum, cross }
+        ScoreSums {
+            n: n as f64,
+            sum,
+            cross,
+        }
     }
 
     /// The correlation matrix of the scores.
@@ -148,7 +160,11 @@ impl ScoreSums {
         let mut corr = vec![0.0; d * d];
         for i in 0..d {
             for k in 0..d {
-                corr[i * d + k] = if i == k { 1.0 } else { (cov[i * d + k] / (sd[i] * sd[k])).clamp(-1.0, 1.0) };
+                corr[i * d + k] = if i == k {
+                    1.0
+                } else {
+                    (cov[i * d + k] / (sd[i] * sd[k])).clamp(-1.0, 1.0)
+                };
             }
         }
         corr
@@ -167,12 +183,21 @@ impl CopulaModel {
     pub fn from_parts(stats: &[ColumnStats], correlation: Vec<f64>) -> Self {
         let d = stats.len();
         let (chol, _) = cholesky_ridged(&correlation, d);
-        CopulaModel { stats: stats.to_vec(), marginals: stats.iter().map(Marginal::new).collect(), correlation, chol }
+        CopulaModel {
+            stats: stats.to_vec(),
+            marginals: stats.iter().map(Marginal::new).collect(),
+            correlation,
+            chol,
+        }
     }
 
     /// Checks a correlation matrix read from a model file.
     pub fn check_correlation(correlation: &[f64], d: usize) -> Result<()> {
-        if correlation.len() != d * d || correlation.iter().any(|v| !v.is_finite() || v.abs() > 1.0 + 1e-9) {
+        if correlation.len() != d * d
+            || correlation
+                .iter()
+                .any(|v| !v.is_finite() || v.abs() > 1.0 + 1e-9)
+        {
             return Err(ModelError::input(format!(
                 "copula correlation must be a finite {d}×{d} matrix with entries in [-1, 1]"
             )));
@@ -180,7 +205,12 @@ impl CopulaModel {
         Ok(())
     }
 
-    fn sample_conditioned(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Vec<RawColumn> {
+    fn sample_conditioned(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<RawColumn> {
         let d = self.stats.len();
         let normal = std_normal();
         let sigma = &self.correlation;
@@ -265,7 +295,12 @@ impl Synthesizer for CopulaModel {
         ModelKind::Copula
     }
 
-    fn sample_raw(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Result<Vec<RawColumn>> {
+    fn sample_raw(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<RawColumn>> {
         if !conditions.is_empty() {
             return Ok(self.sample_conditioned(n, conditions, rng));
         }
@@ -307,10 +342,20 @@ mod tests {
         }
         let ones = cats.iter().filter(|&&c| c == 1).count() as f64;
         let stats = vec![
-            ColumnStats::Numeric { histogram: h, missing: 0.0 },
-            ColumnStats::Discrete { labels: vec!["lo".into(), "hi".into()], counts: vec![n as f64 - ones, ones], missing: 0.0 },
+            ColumnStats::Numeric {
+                histogram: h,
+                missing: 0.0,
+            },
+            ColumnStats::Discrete {
+                labels: vec!["lo".into(), "hi".into()],
+                counts: vec![n as f64 - ones, ones],
+                missing: 0.0,
+            },
         ];
-        (stats, vec![RawColumn::Numeric(xs), RawColumn::Discrete(cats)])
+        (
+            stats,
+            vec![RawColumn::Numeric(xs), RawColumn::Discrete(cats)],
+        )
     }
 
     #[test]
@@ -318,14 +363,26 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let (stats, raw) = correlated(2000, &mut rng);
         let copula = CopulaModel::fit(&stats, &raw, &mut rng);
-        assert!(copula.correlation[1] > 0.8, "corr {}", copula.correlation[1]);
+        assert!(
+            copula.correlation[1] > 0.8,
+            "corr {}",
+            copula.correlation[1]
+        );
         let agree = |cols: &[RawColumn]| {
-            let (RawColumn::Numeric(x), RawColumn::Discrete(c)) = (&cols[0], &cols[1]) else { panic!() };
-            x.iter().zip(c).filter(|(x, c)| (**x > 5.0) == (**c == 1)).count() as f64 / x.len() as f64
+            let (RawColumn::Numeric(x), RawColumn::Discrete(c)) = (&cols[0], &cols[1]) else {
+                panic!()
+            };
+            x.iter()
+                .zip(c)
+                .filter(|(x, c)| (**x > 5.0) == (**c == 1))
+                .count() as f64
+                / x.len() as f64
         };
         let s = copula.sample_raw(2000, &[], &mut rng).unwrap();
         assert!(agree(&s) > 0.9, "copula agreement {}", agree(&s));
-        let m = MarginalsModel::new(&stats).sample_raw(2000, &[], &mut rng).unwrap();
+        let m = MarginalsModel::new(&stats)
+            .sample_raw(2000, &[], &mut rng)
+            .unwrap();
         assert!(agree(&m) < 0.6, "marginals agreement {}", agree(&m));
     }
 
@@ -334,8 +391,19 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let (stats, raw) = correlated(2000, &mut rng);
         let copula = CopulaModel::fit(&stats, &raw, &mut rng);
-        let s = copula.sample_raw(500, &[Condition { column: 1, category: 1 }], &mut rng).unwrap();
-        let (RawColumn::Numeric(x), RawColumn::Discrete(c)) = (&s[0], &s[1]) else { panic!() };
+        let s = copula
+            .sample_raw(
+                500,
+                &[Condition {
+                    column: 1,
+                    category: 1,
+                }],
+                &mut rng,
+            )
+            .unwrap();
+        let (RawColumn::Numeric(x), RawColumn::Discrete(c)) = (&s[0], &s[1]) else {
+            panic!()
+        };
         assert!(c.iter().all(|&c| c == 1));
         let mean = x.iter().sum::<f64>() / x.len() as f64;
         assert!(mean > 6.5, "conditional mean {mean}");

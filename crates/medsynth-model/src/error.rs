@@ -19,7 +19,11 @@ pub enum ModelError {
     Corrupt { path: PathBuf, message: String },
     /// The model was written by an incompatible version of medsynth.
     #[error("model {}: format version {found} is not supported (this medsynth reads version {supported}); refit the model with this version", path.display())]
-    IncompatibleVersion { path: PathBuf, found: u32, supported: u32 },
+    IncompatibleVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -49,11 +53,17 @@ impl ModelError {
     }
 
     pub(crate) fn corrupt(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        ModelError::Corrupt { path: path.into(), message: message.into() }
+        ModelError::Corrupt {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        ModelError::Io { path: path.into(), source }
+        ModelError::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// True when the user can fix the cause (bad data, bad flags, a broken or

@@ -11,12 +11,14 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::baselines::CopulaModel;
-use crate::ctgan::train::{self, TrainOptions, TrainProgress};
 use crate::ctgan::CtganConfig;
+use crate::ctgan::train::{self, TrainOptions, TrainProgress};
 use crate::encoder::Encoder;
 use crate::encoder::gmm::GmmOptions;
 use crate::error::{ModelError, Result};
-use crate::model_file::{FORMAT_VERSION, LOSS_CURVE, Manifest, Model, OutputColumn, Timings, TrainingInfo, WEIGHTS};
+use crate::model_file::{
+    FORMAT_VERSION, LOSS_CURVE, Manifest, Model, OutputColumn, Timings, TrainingInfo, WEIGHTS,
+};
 use crate::spec::{MISSING, RawColumn};
 use crate::stats::{ColumnStats, Prepared, prepare};
 use crate::synthesizer::ModelKind;
@@ -86,13 +88,22 @@ pub fn fit(
     let mut index = 0;
     for c in &schema.columns {
         if table.column(&c.name).is_none() {
-            return Err(ModelError::input(format!("the schema names column '{}' but the table has no such column", c.name)));
+            return Err(ModelError::input(format!(
+                "the schema names column '{}' but the table has no such column",
+                c.name
+            )));
         }
         if c.kind.is_modelled() {
-            output_columns.push(OutputColumn::Modelled { name: c.name.clone(), index });
+            output_columns.push(OutputColumn::Modelled {
+                name: c.name.clone(),
+                index,
+            });
             index += 1;
         } else if let (Some(MaskAction::Fake), Some(id)) = (c.action, c.identifier) {
-            output_columns.push(OutputColumn::Fake { name: c.name.clone(), identifier: id });
+            output_columns.push(OutputColumn::Fake {
+                name: c.name.clone(),
+                identifier: id,
+            });
             notes.faked.push(c.name.clone());
         } else {
             notes.dropped.push(c.name.clone());
@@ -129,7 +140,10 @@ pub fn fit(
         ctgan: None,
         selected_step: None,
         selection_score: None,
-        training: TrainingInfo { rows: table.n_rows(), ..opts.training.clone() },
+        training: TrainingInfo {
+            rows: table.n_rows(),
+            ..opts.training.clone()
+        },
         timings: Timings::default(),
         loss_curve: None,
         weights: WEIGHTS.into(),
@@ -148,21 +162,33 @@ pub fn fit(
             }]
         }
         ModelKind::Ctgan => {
-            let mut cfg = opts.ctgan.clone().unwrap_or_else(|| CtganConfig::for_rows(prepared.n_rows));
+            let mut cfg = opts
+                .ctgan
+                .clone()
+                .unwrap_or_else(|| CtganConfig::for_rows(prepared.n_rows));
             if let Some(s) = opts.steps {
                 cfg.steps = s;
                 cfg.eval_every = (s / 15).max(1);
             }
             cfg.validate().map_err(ModelError::input)?;
-            let encoder =
-                Encoder::from_stats(&prepared.stats, GmmOptions { max_modes: cfg.max_modes, ..GmmOptions::default() });
+            let encoder = Encoder::from_stats(
+                &prepared.stats,
+                GmmOptions {
+                    max_modes: cfg.max_modes,
+                    ..GmmOptions::default()
+                },
+            );
             let trained = train::train(
                 &encoder,
                 &prepared.raw,
                 &prepared.stats,
                 &cfg,
                 opts.seed,
-                TrainOptions { checkpoint_dir: opts.checkpoint_dir, resume: opts.resume, stop: opts.stop },
+                TrainOptions {
+                    checkpoint_dir: opts.checkpoint_dir,
+                    resume: opts.resume,
+                    stop: opts.stop,
+                },
                 progress,
             )?;
             if let Some(dir) = opts.checkpoint_dir {
@@ -190,13 +216,19 @@ pub fn fit(
 fn check_target(p: &Prepared, schema: &Schema, explicit: Option<&str>) -> Result<()> {
     let name = match explicit {
         Some(t) => t.to_string(),
-        None => match schema.columns.iter().find(|c| c.role == Role::Target && c.kind.is_modelled()) {
+        None => match schema
+            .columns
+            .iter()
+            .find(|c| c.role == Role::Target && c.kind.is_modelled())
+        {
             Some(c) => c.name.clone(),
             None => return Ok(()),
         },
     };
     let Some(i) = p.specs.iter().position(|s| s.name == name) else {
-        return Err(ModelError::input(format!("target column '{name}' is not a modelled column of the table")));
+        return Err(ModelError::input(format!(
+            "target column '{name}' is not a modelled column of the table"
+        )));
     };
     let classes = match &p.raw[i] {
         RawColumn::Discrete(v) => {
@@ -206,7 +238,11 @@ fn check_target(p: &Prepared, schema: &Schema, explicit: Option<&str>) -> Result
             s.len()
         }
         RawColumn::Numeric(v) => {
-            let mut s: Vec<u64> = v.iter().filter(|x| x.is_finite()).map(|x| x.to_bits()).collect();
+            let mut s: Vec<u64> = v
+                .iter()
+                .filter(|x| x.is_finite())
+                .map(|x| x.to_bits())
+                .collect();
             s.sort_unstable();
             s.dedup();
             s.len()
@@ -225,19 +261,24 @@ fn check_target(p: &Prepared, schema: &Schema, explicit: Option<&str>) -> Result
 fn merge_singletons(p: &mut Prepared) -> Vec<(String, usize)> {
     let mut merged = Vec::new();
     for (j, stats) in p.stats.iter_mut().enumerate() {
-        let ColumnStats::Discrete { labels, counts, .. } = stats else { continue };
+        let ColumnStats::Discrete { labels, counts, .. } = stats else {
+            continue;
+        };
         let ones: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] == 1.0).collect();
-        let mode = (0..counts.len()).max_by(|&a, &b| counts[a].total_cmp(&counts[b]).then(b.cmp(&a)));
-        let (Some(mode), false) = (mode, ones.is_empty()) else { continue };
+        let mode =
+            (0..counts.len()).max_by(|&a, &b| counts[a].total_cmp(&counts[b]).then(b.cmp(&a)));
+        let (Some(mode), false) = (mode, ones.is_empty()) else {
+            continue;
+        };
         if counts[mode] <= 1.0 {
             continue; // every category is a one-off: nothing sensible to merge into
         }
         // New index of each old label (singletons → the mode).
         let mut map = vec![0u32; counts.len()];
         let mut next = 0u32;
-        for i in 0..counts.len() {
+        for (i, m) in map.iter_mut().enumerate() {
             if !ones.contains(&i) {
-                map[i] = next;
+                *m = next;
                 next += 1;
             }
         }
@@ -275,21 +316,40 @@ mod tests {
 
     fn table(n: usize) -> (Table, Schema) {
         let x: Vec<Option<f64>> = (0..n).map(|i| Some((i % 17) as f64)).collect();
-        let g: Vec<Option<String>> = (0..n).map(|i| Some(if i == 3 { "rare".into() } else { format!("g{}", i % 3) })).collect();
+        let g: Vec<Option<String>> = (0..n)
+            .map(|i| {
+                Some(if i == 3 {
+                    "rare".into()
+                } else {
+                    format!("g{}", i % 3)
+                })
+            })
+            .collect();
         let t = Table::new(vec![Column::from_f64("x", &x), Column::from_strs("g", &g)]).unwrap();
-        let s = Schema { columns: vec![ColumnSchema::new("x", Kind::Continuous), ColumnSchema::new("g", Kind::Categorical)] };
+        let s = Schema {
+            columns: vec![
+                ColumnSchema::new("x", Kind::Continuous),
+                ColumnSchema::new("g", Kind::Categorical),
+            ],
+        };
         (t, s)
     }
 
     fn opts() -> FitOptions<'static> {
-        FitOptions { kind: ModelKind::Marginals, ..FitOptions::default() }
+        FitOptions {
+            kind: ModelKind::Marginals,
+            ..FitOptions::default()
+        }
     }
 
     #[test]
     fn too_few_rows_or_columns_are_refused() {
         let (t, s) = table(5);
         let err = fit(&t, &s, &opts(), &mut |_| {}).unwrap_err();
-        assert!(err.is_user_error() && err.to_string().contains("5 row(s)"), "{err}");
+        assert!(
+            err.is_user_error() && err.to_string().contains("5 row(s)"),
+            "{err}"
+        );
         let (t, mut s) = table(40);
         s.columns[1].kind = Kind::Text;
         let err = fit(&t, &s, &opts(), &mut |_| {}).unwrap_err();
@@ -305,7 +365,10 @@ mod tests {
         let g: Vec<Option<&str>> = vec![Some("same"); 40];
         let t1 = Table::new(vec![t.columns()[0].clone(), Column::from_strs("g", &g)]).unwrap();
         let err = fit(&t1, &s2, &opts(), &mut |_| {}).unwrap_err();
-        assert!(err.to_string().contains("target column 'g' has 1 class"), "{err}");
+        assert!(
+            err.to_string().contains("target column 'g' has 1 class"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -313,7 +376,11 @@ mod tests {
         let (t, s) = table(60);
         let (model, notes) = fit(&t, &s, &opts(), &mut |_| {}).unwrap();
         assert_eq!(notes.rare_merged, vec![("g".to_string(), 1)]);
-        assert!(!model.manifest.statistics[1].labels().contains(&"rare".to_string()));
+        assert!(
+            !model.manifest.statistics[1]
+                .labels()
+                .contains(&"rare".to_string())
+        );
         assert_eq!(model.manifest.statistics[1].present(), 60.0);
     }
 

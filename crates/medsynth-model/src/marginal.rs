@@ -37,7 +37,11 @@ impl Marginal {
             ColumnStats::Numeric { histogram, .. } => Marginal {
                 missing,
                 cum: histogram.cumulative(),
-                shape: Shape::Numeric { lo: histogram.lo, width: histogram.width(), integer: histogram.integer },
+                shape: Shape::Numeric {
+                    lo: histogram.lo,
+                    width: histogram.width(),
+                    integer: histogram.integer,
+                },
             },
             ColumnStats::Discrete { counts, .. } => {
                 let total: f64 = counts.iter().map(|c| c.max(0.0)).sum();
@@ -51,7 +55,11 @@ impl Marginal {
                 if let Some(l) = cum.last_mut() {
                     *l = 1.0;
                 }
-                Marginal { missing, cum, shape: Shape::Discrete }
+                Marginal {
+                    missing,
+                    cum,
+                    shape: Shape::Discrete,
+                }
             }
         }
     }
@@ -69,8 +77,16 @@ impl Marginal {
         };
         let n = self.cum.len() - 1;
         let pos = (x - lo) / width;
-        let b = if pos.is_nan() || pos < 0.0 { 0 } else { (pos.floor() as usize).min(n - 1) };
-        let within = if integer { r } else { (pos - b as f64).clamp(0.0, 1.0) };
+        let b = if pos.is_nan() || pos < 0.0 {
+            0
+        } else {
+            (pos.floor() as usize).min(n - 1)
+        };
+        let within = if integer {
+            r
+        } else {
+            (pos - b as f64).clamp(0.0, 1.0)
+        };
         m + (1.0 - m) * (self.cum[b] + within * (self.cum[b + 1] - self.cum[b]))
     }
 
@@ -89,10 +105,16 @@ impl Marginal {
     pub fn value_at(&self, u: f64) -> Cell {
         let m = self.missing;
         let missing = u < m;
-        let v = if m < 1.0 { ((u - m) / (1.0 - m)).clamp(0.0, 1.0) } else { 0.0 };
+        let v = if m < 1.0 {
+            ((u - m) / (1.0 - m)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let n = self.cum.len() - 1;
         // First bin whose upper edge is above v (skips empty bins).
-        let b = self.cum[1..].partition_point(|&c| c <= v).min(n.saturating_sub(1));
+        let b = self.cum[1..]
+            .partition_point(|&c| c <= v)
+            .min(n.saturating_sub(1));
         match self.shape {
             Shape::Discrete => Cell::Category(if missing { MISSING } else { b as u32 }),
             Shape::Numeric { lo, width, integer } => {
@@ -100,8 +122,16 @@ impl Marginal {
                     return Cell::Number(f64::NAN);
                 }
                 let mass = self.cum[b + 1] - self.cum[b];
-                let within = if mass > 0.0 { ((v - self.cum[b]) / mass).clamp(0.0, 1.0) } else { 0.5 };
-                let x = if integer { lo + (b as f64 + 0.5) * width } else { lo + (b as f64 + within) * width };
+                let within = if mass > 0.0 {
+                    ((v - self.cum[b]) / mass).clamp(0.0, 1.0)
+                } else {
+                    0.5
+                };
+                let x = if integer {
+                    lo + (b as f64 + 0.5) * width
+                } else {
+                    lo + (b as f64 + within) * width
+                };
                 Cell::Number(x)
             }
         }
@@ -129,10 +159,15 @@ mod tests {
         for i in 0..100 {
             h.add(i as f64 / 10.0, 1.0);
         }
-        let m = Marginal::new(&ColumnStats::Numeric { histogram: h, missing: 10.0 });
+        let m = Marginal::new(&ColumnStats::Numeric {
+            histogram: h,
+            missing: 10.0,
+        });
         for x in [0.05, 2.5, 7.77, 9.9] {
             let u = m.uniform_of_number(x, 0.3);
-            let Cell::Number(y) = m.value_at(u) else { panic!("numeric") };
+            let Cell::Number(y) = m.value_at(u) else {
+                panic!("numeric")
+            };
             assert!((x - y).abs() < 0.02, "{x} -> {u} -> {y}");
         }
         assert!(matches!(m.value_at(0.05), Cell::Number(v) if v.is_nan()));
@@ -140,7 +175,11 @@ mod tests {
 
     #[test]
     fn categories_map_to_their_intervals() {
-        let s = ColumnStats::Discrete { labels: vec!["a".into(), "b".into()], counts: vec![1.0, 3.0], missing: 0.0 };
+        let s = ColumnStats::Discrete {
+            labels: vec!["a".into(), "b".into()],
+            counts: vec![1.0, 3.0],
+            missing: 0.0,
+        };
         let m = Marginal::new(&s);
         assert_eq!(m.category_interval(0), (0.0, 0.25));
         for r in [0.0, 0.5, 0.99] {

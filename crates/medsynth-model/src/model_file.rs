@@ -9,7 +9,6 @@
 //! the weights file, so a truncated or edited model is refused with a clear
 //! error instead of producing garbage.
 
-use std::io::Write;
 use std::path::Path;
 
 use medsynth_data::{IdentifierType, Schema, Table};
@@ -43,7 +42,10 @@ pub enum OutputColumn {
     /// Learnt by the model (index into `columns`).
     Modelled { name: String, index: usize },
     /// A direct identifier regenerated with fake values at sample time.
-    Fake { name: String, identifier: IdentifierType },
+    Fake {
+        name: String,
+        identifier: IdentifierType,
+    },
 }
 
 /// Provenance of the training data (no rows, only a fingerprint).
@@ -105,7 +107,9 @@ pub struct Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("manifest", &self.manifest).finish()
+        f.debug_struct("Model")
+            .field("manifest", &self.manifest)
+            .finish()
     }
 }
 
@@ -125,11 +129,20 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 impl Model {
     /// Assembles a model from its parts (used by `fit` and `load`).
-    pub(crate) fn from_parts(mut manifest: Manifest, weights: Vec<NamedTensor>, curve: Vec<CurvePoint>) -> Result<Self> {
+    pub(crate) fn from_parts(
+        mut manifest: Manifest,
+        weights: Vec<NamedTensor>,
+        curve: Vec<CurvePoint>,
+    ) -> Result<Self> {
         let body = build_body(&manifest, &weights)?;
         let bytes = tensors::to_bytes(&weights)?;
         manifest.weights_sha256 = sha256_hex(&bytes);
-        Ok(Model { manifest, body, weights, curve })
+        Ok(Model {
+            manifest,
+            body,
+            weights,
+            curve,
+        })
     }
 
     pub fn kind(&self) -> ModelKind {
@@ -143,7 +156,9 @@ impl Model {
         let bytes = tensors::to_bytes(&self.weights)?;
         medsynth_data::io::write_atomically(&dir.join(WEIGHTS), |w| w.write_all(&bytes))?;
         if let Some(name) = &self.manifest.loss_curve {
-            let mut csv = String::from("step,critic_loss,wasserstein,penalty,generator_loss,cond_loss,score\n");
+            let mut csv = String::from(
+                "step,critic_loss,wasserstein,penalty,generator_loss,cond_loss,score\n",
+            );
             for p in &self.curve {
                 csv.push_str(&format!(
                     "{},{},{},{},{},{},{}\n",
@@ -168,18 +183,34 @@ impl Model {
     pub fn load(dir: &Path) -> Result<Model> {
         let mpath = dir.join(MANIFEST);
         if !dir.is_dir() {
-            return Err(ModelError::corrupt(dir, "is not a model directory (expected a directory written by `medsynth fit`)"));
+            return Err(ModelError::corrupt(
+                dir,
+                "is not a model directory (expected a directory written by `medsynth fit`)",
+            ));
         }
         let text = std::fs::read(&mpath).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ModelError::corrupt(dir, format!("{MANIFEST} is missing: not a medsynth model directory")),
+            std::io::ErrorKind::NotFound => ModelError::corrupt(
+                dir,
+                format!("{MANIFEST} is missing: not a medsynth model directory"),
+            ),
             _ => ModelError::io(&mpath, e),
         })?;
-        let value: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| ModelError::corrupt(&mpath, format!("manifest is not valid JSON (truncated or edited?): {e}")))?;
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            ModelError::corrupt(
+                &mpath,
+                format!("manifest is not valid JSON (truncated or edited?): {e}"),
+            )
+        })?;
         if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_NAME) {
-            return Err(ModelError::corrupt(&mpath, "not a medsynth model manifest (field \"format\" is missing or wrong)"));
+            return Err(ModelError::corrupt(
+                &mpath,
+                "not a medsynth model manifest (field \"format\" is missing or wrong)",
+            ));
         }
-        let version = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let version = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         if version != FORMAT_VERSION as u64 {
             return Err(ModelError::IncompatibleVersion {
                 path: dir.to_path_buf(),
@@ -187,20 +218,28 @@ impl Model {
                 supported: FORMAT_VERSION,
             });
         }
-        let manifest: Manifest = serde_json::from_value(value)
-            .map_err(|e| ModelError::corrupt(&mpath, format!("manifest does not match format {FORMAT_VERSION}: {e}")))?;
+        let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
+            ModelError::corrupt(
+                &mpath,
+                format!("manifest does not match format {FORMAT_VERSION}: {e}"),
+            )
+        })?;
         let wpath = dir.join(&manifest.weights);
         let bytes = std::fs::read(&wpath).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ModelError::corrupt(&wpath, "weights file is missing"),
             _ => ModelError::io(&wpath, e),
         })?;
         if sha256_hex(&bytes) != manifest.weights_sha256 {
-            return Err(ModelError::corrupt(&wpath, "weights file does not match the manifest's checksum (truncated or corrupted)"));
+            return Err(ModelError::corrupt(
+                &wpath,
+                "weights file does not match the manifest's checksum (truncated or corrupted)",
+            ));
         }
         let weights = tensors::from_bytes(&bytes, &wpath)?;
         let expected = manifest.weights_sha256.clone();
-        let model = Model::from_parts(manifest, weights, Vec::new())
-            .map_err(|e| ModelError::corrupt(dir, format!("model parameters are inconsistent: {e}")))?;
+        let model = Model::from_parts(manifest, weights, Vec::new()).map_err(|e| {
+            ModelError::corrupt(dir, format!("model parameters are inconsistent: {e}"))
+        })?;
         debug_assert_eq!(model.manifest.weights_sha256, expected);
         Ok(model)
     }
@@ -211,7 +250,12 @@ impl Model {
         let mut out: Vec<Condition> = Vec::new();
         for (name, value) in clauses {
             let Some(index) = m.columns.iter().position(|c| &c.name == name) else {
-                let names: Vec<String> = m.columns.iter().filter(|c| c.is_discrete()).map(|c| c.name.clone()).collect();
+                let names: Vec<String> = m
+                    .columns
+                    .iter()
+                    .filter(|c| c.is_discrete())
+                    .map(|c| c.name.clone())
+                    .collect();
                 return Err(ModelError::request(format!(
                     "--where: unknown column '{name}'; columns you can condition on: {}",
                     preview(&names)
@@ -221,7 +265,13 @@ impl Model {
             if !m.columns[index].is_discrete() {
                 return Err(ModelError::request(format!(
                     "--where: column '{name}' is numeric; conditions work on categorical and boolean columns ({})",
-                    preview(&m.columns.iter().filter(|c| c.is_discrete()).map(|c| c.name.clone()).collect::<Vec<_>>())
+                    preview(
+                        &m.columns
+                            .iter()
+                            .filter(|c| c.is_discrete())
+                            .map(|c| c.name.clone())
+                            .collect::<Vec<_>>()
+                    )
                 )));
             }
             let Some(category) = labels.iter().position(|l| l == value) else {
@@ -231,15 +281,25 @@ impl Model {
                 )));
             };
             if out.iter().any(|c| c.column == index) {
-                return Err(ModelError::request(format!("--where: column '{name}' is given twice")));
+                return Err(ModelError::request(format!(
+                    "--where: column '{name}' is given twice"
+                )));
             }
-            out.push(Condition { column: index, category: category as u32 });
+            out.push(Condition {
+                column: index,
+                category: category as u32,
+            });
         }
         Ok(out)
     }
 
     /// Draws `n` rows as a table in the training file's column order and types.
-    pub fn sample(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Result<Table> {
+    pub fn sample(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Table> {
         let raw = self.body.sample_raw(n, conditions, rng)?;
         let m = &self.manifest;
         let mut raw: Vec<Option<crate::spec::RawColumn>> = raw.into_iter().map(Some).collect();
@@ -248,10 +308,18 @@ impl Model {
             match oc {
                 OutputColumn::Modelled { index, .. } => {
                     let r = raw.get_mut(*index).and_then(Option::take).ok_or_else(|| {
-                        ModelError::corrupt(Path::new(MANIFEST), format!("output column {index} does not exist"))
+                        ModelError::corrupt(
+                            Path::new(MANIFEST),
+                            format!("output column {index} does not exist"),
+                        )
                     })?;
                     let stats = &m.statistics[*index];
-                    columns.push(build_column(&m.columns[*index], r, stats.labels(), stats.bounds()));
+                    columns.push(build_column(
+                        &m.columns[*index],
+                        r,
+                        stats.labels(),
+                        stats.bounds(),
+                    ));
                 }
                 OutputColumn::Fake { name, identifier } => {
                     columns.push(medsynth_data::fake::fake_column(name, *identifier, n, rng));
@@ -290,7 +358,9 @@ impl Model {
 /// Rebuilds the synthesizer named by the manifest from its weights.
 fn build_body(m: &Manifest, weights: &[NamedTensor]) -> Result<Box<dyn Synthesizer>> {
     if m.columns.len() != m.statistics.len() {
-        return Err(ModelError::input("manifest lists a different number of columns and statistics"));
+        return Err(ModelError::input(
+            "manifest lists a different number of columns and statistics",
+        ));
     }
     Ok(match m.model {
         ModelKind::Marginals => Box::new(MarginalsModel::new(&m.statistics)),
@@ -305,10 +375,18 @@ fn build_body(m: &Manifest, weights: &[NamedTensor]) -> Result<Box<dyn Synthesiz
             Box::new(CopulaModel::from_parts(&m.statistics, c))
         }
         ModelKind::Ctgan => {
-            let cols = m.encoder.clone().ok_or_else(|| ModelError::input("manifest lacks the encoder"))?;
-            let cfg = m.ctgan.clone().ok_or_else(|| ModelError::input("manifest lacks the ctgan configuration"))?;
+            let cols = m
+                .encoder
+                .clone()
+                .ok_or_else(|| ModelError::input("manifest lacks the encoder"))?;
+            let cfg = m
+                .ctgan
+                .clone()
+                .ok_or_else(|| ModelError::input("manifest lacks the ctgan configuration"))?;
             if cols.len() != m.statistics.len() {
-                return Err(ModelError::input("encoder and statistics disagree on the number of columns"));
+                return Err(ModelError::input(
+                    "encoder and statistics disagree on the number of columns",
+                ));
             }
             let encoder = Encoder::from_columns(cols);
             Box::new(CtganModel::new(encoder, cfg, &m.statistics, weights)?)

@@ -23,7 +23,9 @@ pub enum OutputType {
     Float,
     Int,
     Bool,
-    DateTime { date_only: bool },
+    DateTime {
+        date_only: bool,
+    },
     /// Text labels (dictionary-encoded).
     Categorical,
 }
@@ -51,7 +53,9 @@ impl ColumnSpec {
             ColumnData::Float(_) => OutputType::Float,
             ColumnData::Int(_) => OutputType::Int,
             ColumnData::Bool(_) => OutputType::Bool,
-            ColumnData::DateTime { date_only, .. } => OutputType::DateTime { date_only: *date_only },
+            ColumnData::DateTime { date_only, .. } => OutputType::DateTime {
+                date_only: *date_only,
+            },
             ColumnData::Categorical { .. } | ColumnData::Text(_) => OutputType::Categorical,
         };
         if col.kind.is_numeric() && output == OutputType::Categorical {
@@ -66,7 +70,12 @@ impl ColumnSpec {
             (Kind::Integer, OutputType::Float) => OutputType::Int,
             (_, o) => o,
         };
-        Ok(ColumnSpec { name: col.name.clone(), kind: col.kind, output, decimals: col.decimals })
+        Ok(ColumnSpec {
+            name: col.name.clone(),
+            kind: col.kind,
+            output,
+            decimals: col.decimals,
+        })
     }
 }
 
@@ -124,12 +133,18 @@ pub fn labels_of(column: &Column) -> Vec<Option<String>> {
 /// Category indices of `column` against `labels`; an unknown label is an error
 /// naming row and column.
 pub fn discrete_indices(column: &Column, labels: &[String]) -> Result<Vec<u32>> {
-    let index: std::collections::HashMap<&str, u32> =
-        labels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
+    let index: std::collections::HashMap<&str, u32> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i as u32))
+        .collect();
     let mut out = Vec::with_capacity(column.len());
     // Dictionary columns: map each code once instead of formatting every cell.
     if let ColumnData::Categorical { codes, dict } = &column.data {
-        let map: Vec<Option<u32>> = dict.iter().map(|d| index.get(d.as_str()).copied()).collect();
+        let map: Vec<Option<u32>> = dict
+            .iter()
+            .map(|d| index.get(d.as_str()).copied())
+            .collect();
         for (row, &c) in codes.iter().enumerate() {
             if !column.valid[row] {
                 out.push(MISSING);
@@ -166,7 +181,12 @@ fn unknown_label(column: &Column, row: usize, label: &str, labels: &[String]) ->
 /// A short comma-separated preview of a label list for error messages.
 pub fn preview(labels: &[String]) -> String {
     const MAX: usize = 20;
-    let mut s = labels.iter().take(MAX).map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
+    let mut s = labels
+        .iter()
+        .take(MAX)
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if labels.len() > MAX {
         s.push_str(&format!(", ... ({} in all)", labels.len()));
     }
@@ -177,7 +197,12 @@ pub fn preview(labels: &[String]) -> String {
 ///
 /// `bounds` clip numeric values (the schema's or the data's range), so a
 /// model never emits an age of −3 or a date after the extract was taken.
-pub fn build_column(spec: &ColumnSpec, raw: RawColumn, labels: &[String], bounds: Option<(f64, f64)>) -> Column {
+pub fn build_column(
+    spec: &ColumnSpec,
+    raw: RawColumn,
+    labels: &[String],
+    bounds: Option<(f64, f64)>,
+) -> Column {
     match raw {
         RawColumn::Numeric(values) => numeric_column(spec, values, bounds),
         RawColumn::Discrete(idx) => discrete_column(spec, &idx, labels),
@@ -201,15 +226,23 @@ fn numeric_column(spec: &ColumnSpec, values: Vec<f64>, bounds: Option<(f64, f64)
         v
     };
     let data = match spec.output {
-        OutputType::Float | OutputType::Categorical => ColumnData::Float(values.into_iter().map(fix).collect()),
-        OutputType::Int => ColumnData::Int(values.into_iter().map(|v| fix(v).round() as i64).collect()),
+        OutputType::Float | OutputType::Categorical => {
+            ColumnData::Float(values.into_iter().map(fix).collect())
+        }
+        OutputType::Int => {
+            ColumnData::Int(values.into_iter().map(|v| fix(v).round() as i64).collect())
+        }
         OutputType::Bool => ColumnData::Bool(values.into_iter().map(|v| fix(v) >= 0.5).collect()),
         OutputType::DateTime { date_only } => ColumnData::DateTime {
             secs: values
                 .into_iter()
                 .map(|v| {
                     let s = fix(v).round() as i64;
-                    if date_only { s.div_euclid(86_400) * 86_400 } else { s }
+                    if date_only {
+                        s.div_euclid(86_400) * 86_400
+                    } else {
+                        s
+                    }
                 })
                 .collect(),
             date_only,
@@ -220,26 +253,55 @@ fn numeric_column(spec: &ColumnSpec, values: Vec<f64>, bounds: Option<(f64, f64)
 
 fn discrete_column(spec: &ColumnSpec, idx: &[u32], labels: &[String]) -> Column {
     let valid: Vec<bool> = idx.iter().map(|&i| (i as usize) < labels.len()).collect();
-    let code = |i: u32| if (i as usize) < labels.len() { i as usize } else { 0 };
+    let code = |i: u32| {
+        if (i as usize) < labels.len() {
+            i as usize
+        } else {
+            0
+        }
+    };
     // Labels were produced by `Column::label`, so they parse back into their type.
     let data = match spec.output {
         OutputType::Int => {
             let parsed: Option<Vec<i64>> = labels.iter().map(|l| l.parse::<i64>().ok()).collect();
-            parsed.map(|p| ColumnData::Int(idx.iter().map(|&i| p.get(code(i)).copied().unwrap_or(0)).collect()))
+            parsed.map(|p| {
+                ColumnData::Int(
+                    idx.iter()
+                        .map(|&i| p.get(code(i)).copied().unwrap_or(0))
+                        .collect(),
+                )
+            })
         }
         OutputType::Float => {
             let parsed: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
-            parsed.map(|p| ColumnData::Float(idx.iter().map(|&i| p.get(code(i)).copied().unwrap_or(0.0)).collect()))
+            parsed.map(|p| {
+                ColumnData::Float(
+                    idx.iter()
+                        .map(|&i| p.get(code(i)).copied().unwrap_or(0.0))
+                        .collect(),
+                )
+            })
         }
         OutputType::Bool => {
             let parsed: Option<Vec<bool>> = labels.iter().map(|l| l.parse::<bool>().ok()).collect();
-            parsed.map(|p| ColumnData::Bool(idx.iter().map(|&i| p.get(code(i)).copied().unwrap_or(false)).collect()))
+            parsed.map(|p| {
+                ColumnData::Bool(
+                    idx.iter()
+                        .map(|&i| p.get(code(i)).copied().unwrap_or(false))
+                        .collect(),
+                )
+            })
         }
         OutputType::DateTime { date_only } => {
-            let parsed: Option<Vec<i64>> =
-                labels.iter().map(|l| medsynth_data::datetime::parse_datetime(l).map(|(s, _)| s)).collect();
+            let parsed: Option<Vec<i64>> = labels
+                .iter()
+                .map(|l| medsynth_data::datetime::parse_datetime(l).map(|(s, _)| s))
+                .collect();
             parsed.map(|p| ColumnData::DateTime {
-                secs: idx.iter().map(|&i| p.get(code(i)).copied().unwrap_or(0)).collect(),
+                secs: idx
+                    .iter()
+                    .map(|&i| p.get(code(i)).copied().unwrap_or(0))
+                    .collect(),
                 date_only,
             })
         }
@@ -247,7 +309,11 @@ fn discrete_column(spec: &ColumnSpec, idx: &[u32], labels: &[String]) -> Column 
     };
     let data = data.unwrap_or_else(|| ColumnData::Categorical {
         codes: idx.iter().map(|&i| code(i) as u32).collect(),
-        dict: if labels.is_empty() { vec![String::new()] } else { labels.to_vec() },
+        dict: if labels.is_empty() {
+            vec![String::new()]
+        } else {
+            labels.to_vec()
+        },
     });
     Column::new(spec.name.clone(), data, valid)
 }
@@ -262,17 +328,32 @@ mod tests {
     use super::*;
 
     fn spec(kind: Kind, output: OutputType, decimals: Option<u32>) -> ColumnSpec {
-        ColumnSpec { name: "x".into(), kind, output, decimals }
+        ColumnSpec {
+            name: "x".into(),
+            kind,
+            output,
+            decimals,
+        }
     }
 
     #[test]
     fn numeric_output_is_clipped_rounded_and_typed() {
         let s = spec(Kind::Continuous, OutputType::Float, Some(1));
-        let c = build_column(&s, RawColumn::Numeric(vec![1.26, -5.0, f64::NAN]), &[], Some((0.0, 2.0)));
+        let c = build_column(
+            &s,
+            RawColumn::Numeric(vec![1.26, -5.0, f64::NAN]),
+            &[],
+            Some((0.0, 2.0)),
+        );
         assert_eq!(c.data, ColumnData::Float(vec![1.3, 0.0, 0.0]));
         assert_eq!(c.valid, vec![true, true, false]);
         let s = spec(Kind::Integer, OutputType::Int, None);
-        let c = build_column(&s, RawColumn::Numeric(vec![2.6, 99.0]), &[], Some((0.0, 10.0)));
+        let c = build_column(
+            &s,
+            RawColumn::Numeric(vec![2.6, 99.0]),
+            &[],
+            Some((0.0, 10.0)),
+        );
         assert_eq!(c.data, ColumnData::Int(vec![3, 10]));
     }
 
@@ -288,8 +369,13 @@ mod tests {
     #[test]
     fn unknown_labels_name_row_and_column() {
         let col = Column::from_strs("sex", &[Some("m"), Some("x")]);
-        let err = discrete_indices(&col, &["m".to_string(), "f".to_string()]).unwrap_err().to_string();
-        assert!(err.contains("row 2") && err.contains("'sex'") && err.contains("'x'"), "{err}");
+        let err = discrete_indices(&col, &["m".to_string(), "f".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 2") && err.contains("'sex'") && err.contains("'x'"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -40,13 +40,27 @@ impl Histogram {
     /// Empty histogram over the bounds; integer columns with a small range
     /// get one bin per integer.
     pub fn new(min: f64, max: f64, integer: bool) -> Self {
-        let (min, max) = if max > min { (min, max) } else { (min, min + 1.0) };
+        let (min, max) = if max > min {
+            (min, max)
+        } else {
+            (min, min + 1.0)
+        };
         let span = (max.round() - min.round()) as usize + 1;
         if integer && span <= MAX_BINS {
             let lo = min.round() - 0.5;
-            Histogram { lo, hi: lo + span as f64, counts: vec![0.0; span], integer: true }
+            Histogram {
+                lo,
+                hi: lo + span as f64,
+                counts: vec![0.0; span],
+                integer: true,
+            }
         } else {
-            Histogram { lo: min, hi: max, counts: vec![0.0; FLOAT_BINS], integer: false }
+            Histogram {
+                lo: min,
+                hi: max,
+                counts: vec![0.0; FLOAT_BINS],
+                integer: false,
+            }
         }
     }
 
@@ -61,7 +75,11 @@ impl Histogram {
     /// Bin of `x` (values outside the bounds go to the edge bins).
     pub fn bin(&self, x: f64) -> usize {
         let b = ((x - self.lo) / self.width()).floor();
-        if b.is_nan() || b < 0.0 { 0 } else { (b as usize).min(self.counts.len() - 1) }
+        if b.is_nan() || b < 0.0 {
+            0
+        } else {
+            (b as usize).min(self.counts.len() - 1)
+        }
     }
 
     pub fn center(&self, b: usize) -> f64 {
@@ -118,14 +136,23 @@ impl Histogram {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ColumnStats {
-    Numeric { histogram: Histogram, missing: f64 },
-    Discrete { labels: Vec<String>, counts: Vec<f64>, missing: f64 },
+    Numeric {
+        histogram: Histogram,
+        missing: f64,
+    },
+    Discrete {
+        labels: Vec<String>,
+        counts: Vec<f64>,
+        missing: f64,
+    },
 }
 
 impl ColumnStats {
     pub fn missing(&self) -> f64 {
         match self {
-            ColumnStats::Numeric { missing, .. } | ColumnStats::Discrete { missing, .. } => *missing,
+            ColumnStats::Numeric { missing, .. } | ColumnStats::Discrete { missing, .. } => {
+                *missing
+            }
         }
     }
 
@@ -167,14 +194,28 @@ impl ColumnStats {
     /// Adds another site's statistics for the same column.
     pub fn merge(&mut self, other: &ColumnStats) -> Result<()> {
         match (self, other) {
-            (ColumnStats::Numeric { histogram, missing }, ColumnStats::Numeric { histogram: h2, missing: m2 }) => {
+            (
+                ColumnStats::Numeric { histogram, missing },
+                ColumnStats::Numeric {
+                    histogram: h2,
+                    missing: m2,
+                },
+            ) => {
                 histogram.merge(h2)?;
                 *missing += m2;
                 Ok(())
             }
             (
-                ColumnStats::Discrete { labels, counts, missing },
-                ColumnStats::Discrete { labels: l2, counts: c2, missing: m2 },
+                ColumnStats::Discrete {
+                    labels,
+                    counts,
+                    missing,
+                },
+                ColumnStats::Discrete {
+                    labels: l2,
+                    counts: c2,
+                    missing: m2,
+                },
             ) if labels == l2 => {
                 for (a, b) in counts.iter_mut().zip(c2) {
                     *a += b;
@@ -182,7 +223,9 @@ impl ColumnStats {
                 *missing += m2;
                 Ok(())
             }
-            _ => Err(ModelError::input("statistics of different column types or label lists cannot be merged")),
+            _ => Err(ModelError::input(
+                "statistics of different column types or label lists cannot be merged",
+            )),
         }
     }
 }
@@ -220,7 +263,10 @@ pub fn prepare(table: &Table, schema: &medsynth_data::Schema) -> Result<Prepared
     let mut raw = Vec::new();
     for col in schema.modelled() {
         let data = table.column(&col.name).ok_or_else(|| {
-            ModelError::input(format!("the schema names column '{}' but the table has no such column", col.name))
+            ModelError::input(format!(
+                "the schema names column '{}' but the table has no such column",
+                col.name
+            ))
         })?;
         let spec = ColumnSpec::from_schema(col, data)?;
         if data.missing_count() == data.len() {
@@ -229,15 +275,27 @@ pub fn prepare(table: &Table, schema: &medsynth_data::Schema) -> Result<Prepared
                 col.name
             )));
         }
-        let (s, r) = if spec.is_discrete() { discrete_stats(col, data)? } else { numeric_stats(col, data)? };
+        let (s, r) = if spec.is_discrete() {
+            discrete_stats(col, data)?
+        } else {
+            numeric_stats(col, data)?
+        };
         specs.push(spec);
         stats.push(s);
         raw.push(r);
     }
-    Ok(Prepared { specs, stats, raw, n_rows: table.n_rows() })
+    Ok(Prepared {
+        specs,
+        stats,
+        raw,
+        n_rows: table.n_rows(),
+    })
 }
 
-fn discrete_stats(col: &ColumnSchema, data: &medsynth_data::Column) -> Result<(ColumnStats, RawColumn)> {
+fn discrete_stats(
+    col: &ColumnSchema,
+    data: &medsynth_data::Column,
+) -> Result<(ColumnStats, RawColumn)> {
     let labels = match &col.categories {
         Some(c) if !c.is_empty() => c.clone(),
         _ => {
@@ -252,12 +310,26 @@ fn discrete_stats(col: &ColumnSchema, data: &medsynth_data::Column) -> Result<(C
     let mut counts = vec![0.0; labels.len()];
     let mut missing = 0.0;
     for &i in &idx {
-        if i == MISSING { missing += 1.0 } else { counts[i as usize] += 1.0 }
+        if i == MISSING {
+            missing += 1.0
+        } else {
+            counts[i as usize] += 1.0
+        }
     }
-    Ok((ColumnStats::Discrete { labels, counts, missing }, RawColumn::Discrete(idx)))
+    Ok((
+        ColumnStats::Discrete {
+            labels,
+            counts,
+            missing,
+        },
+        RawColumn::Discrete(idx),
+    ))
 }
 
-fn numeric_stats(col: &ColumnSchema, data: &medsynth_data::Column) -> Result<(ColumnStats, RawColumn)> {
+fn numeric_stats(
+    col: &ColumnSchema,
+    data: &medsynth_data::Column,
+) -> Result<(ColumnStats, RawColumn)> {
     let values = numeric_values(data)?;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &v in values.iter().filter(|v| v.is_finite()) {
@@ -268,16 +340,28 @@ fn numeric_stats(col: &ColumnSchema, data: &medsynth_data::Column) -> Result<(Co
     let lo = col.min.filter(|m| m.is_finite()).unwrap_or(lo);
     let hi = col.max.filter(|m| m.is_finite()).unwrap_or(hi);
     if lo > hi {
-        return Err(ModelError::input(format!("column '{}': schema min {lo} is above max {hi}", col.name)));
+        return Err(ModelError::input(format!(
+            "column '{}': schema min {lo} is above max {hi}",
+            col.name
+        )));
     }
-    let integer = matches!(col.kind, Kind::Integer) || values.iter().all(|v| !v.is_finite() || v.fract() == 0.0);
-    let integer = integer && !matches!(col.kind, Kind::Continuous if col.decimals.is_some_and(|d| d > 0));
+    let integer = matches!(col.kind, Kind::Integer)
+        || values.iter().all(|v| !v.is_finite() || v.fract() == 0.0);
+    let integer =
+        integer && !matches!(col.kind, Kind::Continuous if col.decimals.is_some_and(|d| d > 0));
     let mut histogram = Histogram::new(lo, hi, integer);
     let mut missing = 0.0;
     for &v in &values {
-        if v.is_finite() { histogram.add(v, 1.0) } else { missing += 1.0 }
+        if v.is_finite() {
+            histogram.add(v, 1.0)
+        } else {
+            missing += 1.0
+        }
     }
-    Ok((ColumnStats::Numeric { histogram, missing }, RawColumn::Numeric(values)))
+    Ok((
+        ColumnStats::Numeric { histogram, missing },
+        RawColumn::Numeric(values),
+    ))
 }
 
 #[cfg(test)]
@@ -316,10 +400,16 @@ mod tests {
 
     #[test]
     fn prepare_rejects_all_missing_columns() {
-        let t = Table::new(vec![Column::from_f64("x", &[None, None]), Column::from_f64("y", &[Some(1.0), Some(2.0)])])
-            .unwrap();
+        let t = Table::new(vec![
+            Column::from_f64("x", &[None, None]),
+            Column::from_f64("y", &[Some(1.0), Some(2.0)]),
+        ])
+        .unwrap();
         let schema = Schema {
-            columns: vec![ColumnSchema::new("x", Kind::Continuous), ColumnSchema::new("y", Kind::Continuous)],
+            columns: vec![
+                ColumnSchema::new("x", Kind::Continuous),
+                ColumnSchema::new("y", Kind::Continuous),
+            ],
         };
         let err = prepare(&t, &schema).unwrap_err().to_string();
         assert!(err.contains("'x'") && err.contains("every row"), "{err}");

@@ -59,5 +59,10 @@ pub trait Synthesizer {
 
     /// Draws `n` rows (one [`RawColumn`] per modelled column) such that every
     /// condition holds exactly. Deterministic given the state of `rng`.
-    fn sample_raw(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Result<Vec<RawColumn>>;
+    fn sample_raw(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<RawColumn>>;
 }

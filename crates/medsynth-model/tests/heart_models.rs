@@ -9,10 +9,14 @@ use medsynth_data::{Schema, Table};
 use medsynth_model::fit::{FitOptions, fit};
 use medsynth_model::{CtganConfig, Model, ModelKind};
 
-const HEART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/heart_cleveland.csv");
+const HEART: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/heart_cleveland.csv"
+);
 
 fn heart() -> (Table, Schema) {
-    let table = read_table(Path::new(HEART), &ReadOptions::default()).expect("heart_cleveland.csv must exist");
+    let table = read_table(Path::new(HEART), &ReadOptions::default())
+        .expect("heart_cleveland.csv must exist");
     let schema = infer(&table, &InferOptions::default()).schema;
     (table, schema)
 }
@@ -29,7 +33,12 @@ fn quick_ctgan() -> CtganConfig {
 
 fn fit_kind(kind: ModelKind, seed: u64) -> Model {
     let (table, schema) = heart();
-    let opts = FitOptions { kind, seed, ctgan: Some(quick_ctgan()), ..FitOptions::default() };
+    let opts = FitOptions {
+        kind,
+        seed,
+        ctgan: Some(quick_ctgan()),
+        ..FitOptions::default()
+    };
     fit(&table, &schema, &opts, &mut |_| {}).expect("fit").0
 }
 
@@ -45,9 +54,17 @@ fn every_model_round_trips_through_its_directory_and_samples_valid_rows() {
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
         let s = loaded.sample(400, &[], &mut rng).unwrap();
         assert_eq!(s.n_rows(), 400);
-        assert_eq!(s.names().collect::<Vec<_>>(), table.names().collect::<Vec<_>>());
+        assert_eq!(
+            s.names().collect::<Vec<_>>(),
+            table.names().collect::<Vec<_>>()
+        );
         for (a, b) in s.columns().iter().zip(table.columns()) {
-            assert_eq!(a.physical_type(), b.physical_type(), "{kind}: column {}", a.name);
+            assert_eq!(
+                a.physical_type(),
+                b.physical_type(),
+                "{kind}: column {}",
+                a.name
+            );
         }
         // Values stay inside the training range (clipping to the schema bounds).
         let age = s.column("age").unwrap();
@@ -59,7 +76,11 @@ fn every_model_round_trips_through_its_directory_and_samples_valid_rows() {
         // In-memory and reloaded models sample identically.
         let mut r1 = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
         let mut r2 = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
-        assert_eq!(model.sample(50, &[], &mut r1).unwrap(), loaded.sample(50, &[], &mut r2).unwrap(), "{kind}");
+        assert_eq!(
+            model.sample(50, &[], &mut r1).unwrap(),
+            loaded.sample(50, &[], &mut r2).unwrap(),
+            "{kind}"
+        );
     }
 }
 
@@ -75,11 +96,16 @@ fn same_seed_gives_identical_model_bytes_and_samples() {
         let wb = std::fs::read(db.path().join("model.safetensors")).unwrap();
         assert_eq!(wa, wb, "{kind}: weights differ");
         let strip = |p: &Path| {
-            let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p.join("manifest.json")).unwrap()).unwrap();
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p.join("manifest.json")).unwrap()).unwrap();
             v.as_object_mut().unwrap().remove("timings");
             v
         };
-        assert_eq!(strip(da.path()), strip(db.path()), "{kind}: manifests differ beyond timings");
+        assert_eq!(
+            strip(da.path()),
+            strip(db.path()),
+            "{kind}: manifests differ beyond timings"
+        );
         let mut out_a = Vec::new();
         let mut out_b = Vec::new();
         a.sample_batches(300, &[], 11, 128, &mut |t| {
@@ -105,7 +131,9 @@ fn same_seed_gives_identical_model_bytes_and_samples() {
 fn conditions_hold_exactly_and_unknown_values_list_the_valid_ones() {
     for kind in [ModelKind::Marginals, ModelKind::Copula, ModelKind::Ctgan] {
         let model = fit_kind(kind, 2);
-        let conds = model.resolve_conditions(&[("sex".into(), "0".into()), ("cp".into(), "4".into())]).unwrap();
+        let conds = model
+            .resolve_conditions(&[("sex".into(), "0".into()), ("cp".into(), "4".into())])
+            .unwrap();
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
         let s = model.sample(200, &conds, &mut rng).unwrap();
         let sex = s.column("sex").unwrap();
@@ -114,10 +142,19 @@ fn conditions_hold_exactly_and_unknown_values_list_the_valid_ones() {
             assert_eq!(sex.label(r).as_deref(), Some("0"), "{kind}");
             assert_eq!(cp.label(r).as_deref(), Some("4"), "{kind}");
         }
-        let err = model.resolve_conditions(&[("cp".into(), "9".into())]).unwrap_err().to_string();
+        let err = model
+            .resolve_conditions(&[("cp".into(), "9".into())])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("'9'") && err.contains("'4'"), "{err}");
-        let err = model.resolve_conditions(&[("nope".into(), "1".into())]).unwrap_err().to_string();
-        assert!(err.contains("unknown column 'nope'") && err.contains("'sex'"), "{err}");
+        let err = model
+            .resolve_conditions(&[("nope".into(), "1".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown column 'nope'") && err.contains("'sex'"),
+            "{err}"
+        );
     }
 }
 
@@ -132,10 +169,14 @@ fn the_copula_keeps_relations_that_independent_marginals_lose() {
         let corr = |t: &Table| {
             let a = t.column("age").unwrap();
             let h = t.column("thalach").unwrap();
-            let pts: Vec<(f64, f64)> =
-                (0..t.n_rows()).filter_map(|r| Some((a.get(r).as_f64()?, h.get(r).as_f64()?))).collect();
+            let pts: Vec<(f64, f64)> = (0..t.n_rows())
+                .filter_map(|r| Some((a.get(r).as_f64()?, h.get(r).as_f64()?)))
+                .collect();
             let n = pts.len() as f64;
-            let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+            let (mx, my) = (
+                pts.iter().map(|p| p.0).sum::<f64>() / n,
+                pts.iter().map(|p| p.1).sum::<f64>() / n,
+            );
             let cov = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>();
             let vx = pts.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
             let vy = pts.iter().map(|p| (p.1 - my).powi(2)).sum::<f64>();
@@ -147,7 +188,10 @@ fn the_copula_keeps_relations_that_independent_marginals_lose() {
     let (real, copula) = agreement(ModelKind::Copula);
     let (_, marg) = agreement(ModelKind::Marginals);
     assert!(real < -0.3, "real correlation {real}");
-    assert!((copula - real).abs() < 0.12, "copula {copula} vs real {real}");
+    assert!(
+        (copula - real).abs() < 0.12,
+        "copula {copula} vs real {real}"
+    );
     assert!(marg.abs() < 0.1, "marginals {marg}");
 }
 
@@ -156,15 +200,32 @@ fn the_model_directory_holds_no_rows() {
     // A distinctive value in the middle of a float column and a text column
     // that is not modelled must not appear anywhere in the model directory.
     let n = 60;
-    let x: Vec<Option<f64>> = (0..n).map(|i| Some(if i == 17 { 48.123_456_7 } else { 10.0 + i as f64 * 1.5 })).collect();
-    let g: Vec<Option<&str>> = (0..n).map(|i| Some(if i % 3 == 0 { "a" } else { "b" })).collect();
-    let notes: Vec<Option<String>> = (0..n).map(|i| Some(format!("patient note zebra{i}"))).collect();
+    let x: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            Some(if i == 17 {
+                48.123_456_7
+            } else {
+                10.0 + i as f64 * 1.5
+            })
+        })
+        .collect();
+    let g: Vec<Option<&str>> = (0..n)
+        .map(|i| Some(if i % 3 == 0 { "a" } else { "b" }))
+        .collect();
+    let notes: Vec<Option<String>> = (0..n)
+        .map(|i| Some(format!("patient note zebra{i}")))
+        .collect();
     let table = Table::new(vec![
         medsynth_data::Column::from_f64("x", &x),
         medsynth_data::Column::from_strs("g", &g),
         medsynth_data::Column::new(
             "note",
-            medsynth_data::ColumnData::Text(notes.iter().map(|s| s.clone().unwrap_or_default()).collect()),
+            medsynth_data::ColumnData::Text(
+                notes
+                    .iter()
+                    .map(|s| s.clone().unwrap_or_default())
+                    .collect(),
+            ),
             vec![true; n],
         ),
     ])
@@ -177,7 +238,11 @@ fn the_model_directory_holds_no_rows() {
         ],
     };
     for kind in [ModelKind::Marginals, ModelKind::Copula, ModelKind::Ctgan] {
-        let opts = FitOptions { kind, ctgan: Some(quick_ctgan()), ..FitOptions::default() };
+        let opts = FitOptions {
+            kind,
+            ctgan: Some(quick_ctgan()),
+            ..FitOptions::default()
+        };
         let (model, notes) = fit(&table, &schema, &opts, &mut |_| {}).unwrap();
         assert_eq!(notes.dropped, vec!["note".to_string()]);
         let dir = tempfile::tempdir().unwrap();

@@ -19,7 +19,9 @@ use crate::exit::usage;
 /// `metrics.json` and `report.html` into the output directory, only once
 /// everything has been computed.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth split heart.csv --stratify num -o split/\n  medsynth evaluate --train split/train.csv --holdout split/holdout.csv --synthetic synth.csv \\\n      --target num --positive 1,2,3,4 --sensitive sex -o report/\n\nThe schema is read from --schema, or inferred from the train table.")]
+#[command(
+    after_help = "Examples:\n  medsynth split heart.csv --stratify num -o split/\n  medsynth evaluate --train split/train.csv --holdout split/holdout.csv --synthetic synth.csv \\\n      --target num --positive 1,2,3,4 --sensitive sex -o report/\n\nThe schema is read from --schema, or inferred from the train table."
+)]
 pub struct EvaluateArgs {
     /// Real rows the generator was trained on.
     #[arg(long)]
@@ -61,17 +63,28 @@ pub fn run(args: &EvaluateArgs, ctx: &Ctx) -> Result<()> {
     }
     for s in &args.sensitive {
         if train.column(s).is_none() {
-            usage!("--sensitive: column '{s}' is not in {}", args.train.display());
+            usage!(
+                "--sensitive: column '{s}' is not in {}",
+                args.train.display()
+            );
         }
     }
     let options = EvalOptions {
-        target: args.target.as_ref().map(|t| TargetSpec { column: t.clone(), positive: args.positive.clone() }),
+        target: args.target.as_ref().map(|t| TargetSpec {
+            column: t.clone(),
+            positive: args.positive.clone(),
+        }),
         sensitive: args.sensitive.clone(),
         seed: ctx.seed,
         tsne_rows: if args.no_tsne { 0 } else { 1_000 },
         ..EvalOptions::default()
     };
-    let inputs = EvalInputs { train: &train, holdout: &holdout, synthetic: &synthetic, schema: &schema };
+    let inputs = EvalInputs {
+        train: &train,
+        holdout: &holdout,
+        synthetic: &synthetic,
+        schema: &schema,
+    };
     ctx.info(format!(
         "evaluating {} synthetic rows against {} train and {} holdout rows",
         synthetic.n_rows(),
@@ -87,7 +100,12 @@ pub fn run(args: &EvaluateArgs, ctx: &Ctx) -> Result<()> {
     let report_path = args.output.join("report.html");
     write_atomically(&metrics_path, |w| w.write_all(json.as_bytes()))?;
     write_atomically(&report_path, |w| w.write_all(html.as_bytes()))?;
-    for line in [&metrics.summary.fidelity, &metrics.summary.utility, &metrics.summary.privacy, &metrics.summary.fairness] {
+    for line in [
+        &metrics.summary.fidelity,
+        &metrics.summary.utility,
+        &metrics.summary.privacy,
+        &metrics.summary.fairness,
+    ] {
         ctx.info(line);
     }
     ctx.event(

@@ -21,7 +21,9 @@ use crate::exit::usage;
 /// schema is inferred first. The model holds aggregate statistics and
 /// weights, never rows.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth fit heart.csv -o heart.model\n  medsynth fit heart.csv -o heart.model --model copula --schema schema.json --seed 7\n  medsynth fit big.parquet -o big.model --steps 8000 --resume")]
+#[command(
+    after_help = "Examples:\n  medsynth fit heart.csv -o heart.model\n  medsynth fit heart.csv -o heart.model --model copula --schema schema.json --seed 7\n  medsynth fit big.parquet -o big.model --steps 8000 --resume"
+)]
 pub struct FitArgs {
     /// The training table (.csv, .tsv or .parquet).
     pub data: PathBuf,
@@ -47,7 +49,10 @@ pub struct FitArgs {
 
 pub fn run(args: &FitArgs, ctx: &Ctx) -> Result<()> {
     let Some(kind) = ModelKind::parse(&args.model) else {
-        usage!("--model must be ctgan, copula or marginals (got '{}')", args.model);
+        usage!(
+            "--model must be ctgan, copula or marginals (got '{}')",
+            args.model
+        );
     };
     if args.steps == Some(0) {
         usage!("--steps must be at least 1");
@@ -64,7 +69,10 @@ pub fn run(args: &FitArgs, ctx: &Ctx) -> Result<()> {
         steps: args.steps,
         target: args.target.clone(),
         training: TrainingInfo {
-            file_name: args.data.file_name().map(|n| n.to_string_lossy().into_owned()),
+            file_name: args
+                .data
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
             sha256: Some(sha),
             rows: table.n_rows(),
         },
@@ -72,7 +80,11 @@ pub fn run(args: &FitArgs, ctx: &Ctx) -> Result<()> {
         resume: args.resume,
         ..FitOptions::default()
     };
-    ctx.info(format!("fitting {kind} on {} rows × {} columns", table.n_rows(), table.n_cols()));
+    ctx.info(format!(
+        "fitting {kind} on {} rows × {} columns",
+        table.n_rows(),
+        table.n_cols()
+    ));
     let mut bar = None;
     let mut last_event = 0u64;
     let mut on_step = |p: &TrainProgress| {
@@ -96,10 +108,16 @@ pub fn run(args: &FitArgs, ctx: &Ctx) -> Result<()> {
         ctx.info(format!("resumed from the checkpoint at step {step}"));
     }
     if !notes.dropped.is_empty() {
-        ctx.info(format!("not modelled and dropped: {}", notes.dropped.join(", ")));
+        ctx.info(format!(
+            "not modelled and dropped: {}",
+            notes.dropped.join(", ")
+        ));
     }
     if !notes.faked.is_empty() {
-        ctx.info(format!("identifiers regenerated with fake values at sample time: {}", notes.faked.join(", ")));
+        ctx.info(format!(
+            "identifiers regenerated with fake values at sample time: {}",
+            notes.faked.join(", ")
+        ));
     }
     for (col, n) in &notes.rare_merged {
         ctx.warn(format!(
@@ -119,7 +137,9 @@ pub fn run(args: &FitArgs, ctx: &Ctx) -> Result<()> {
     ctx.info(format!(
         "fitted {kind} in {:.1} s{}",
         m.timings.fit_seconds,
-        m.selected_step.map(|s| format!(" (kept the snapshot of step {s})")).unwrap_or_default()
+        m.selected_step
+            .map(|s| format!(" (kept the snapshot of step {s})"))
+            .unwrap_or_default()
     ));
     ctx.wrote("model", &args.output);
     Ok(())

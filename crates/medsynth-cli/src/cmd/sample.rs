@@ -16,7 +16,9 @@ use crate::exit::usage;
 /// memory at once; the output file appears only when complete. `--where`
 /// conditions hold exactly on categorical and boolean columns.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth sample heart.model --rows 1000 -o synthetic.csv\n  medsynth sample heart.model --rows 500 -o women.parquet --where sex=0 --where cp=4 --seed 3")]
+#[command(
+    after_help = "Examples:\n  medsynth sample heart.model --rows 1000 -o synthetic.csv\n  medsynth sample heart.model --rows 500 -o women.parquet --where sex=0 --where cp=4 --seed 3"
+)]
 pub struct SampleArgs {
     /// A model directory written by `medsynth fit`.
     pub model: PathBuf,
@@ -66,8 +68,15 @@ pub fn run(args: &SampleArgs, ctx: &Ctx) -> Result<()> {
         w.finish()?;
     }
     let secs = started.elapsed().as_secs_f64();
-    ctx.event("sample", serde_json::json!({"rows": args.rows, "seconds": secs, "model": model.kind().as_str()}));
-    ctx.info(format!("sampled {} rows from the {} model in {secs:.2} s", args.rows, model.kind()));
+    ctx.event(
+        "sample",
+        serde_json::json!({"rows": args.rows, "seconds": secs, "model": model.kind().as_str()}),
+    );
+    ctx.info(format!(
+        "sampled {} rows from the {} model in {secs:.2} s",
+        args.rows,
+        model.kind()
+    ));
     ctx.wrote("synthetic table", &args.output);
     Ok(())
 }

@@ -14,7 +14,9 @@ use crate::exit::usage;
 /// Split a table into train and holdout rows (stratified on a column, like
 /// scikit-learn's `train_test_split(stratify=...)`), deterministic given `--seed`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth split heart.csv --holdout 0.3 --stratify num --seed 0 -o split/\n  medsynth split adult.csv --stratify income --train-out train.csv --holdout-out holdout.csv")]
+#[command(
+    after_help = "Examples:\n  medsynth split heart.csv --holdout 0.3 --stratify num --seed 0 -o split/\n  medsynth split adult.csv --stratify income --train-out train.csv --holdout-out holdout.csv"
+)]
 pub struct SplitArgs {
     /// The table to split (.csv, .tsv or .parquet).
     pub data: PathBuf,
@@ -37,11 +39,15 @@ pub struct SplitArgs {
 
 pub fn run(args: &SplitArgs, ctx: &Ctx) -> Result<()> {
     if !(args.holdout > 0.0 && args.holdout < 1.0) {
-        usage!("--holdout must be strictly between 0 and 1, got {}", args.holdout);
+        usage!(
+            "--holdout must be strictly between 0 and 1, got {}",
+            args.holdout
+        );
     }
     let (train_path, holdout_path) = match (&args.output, &args.train_out, &args.holdout_out) {
         (Some(dir), _, _) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating directory {}", dir.display()))?;
             (dir.join("train.csv"), dir.join("holdout.csv"))
         }
         (None, Some(t), Some(h)) => (t.clone(), h.clone()),
@@ -50,18 +56,27 @@ pub fn run(args: &SplitArgs, ctx: &Ctx) -> Result<()> {
     let table = common::read_table(ctx, &args.data, None)?;
     if let Some(col) = &args.stratify {
         if table.column(col).is_none() {
-            usage!("--stratify: column '{col}' is not in {}", args.data.display());
+            usage!(
+                "--stratify: column '{col}' is not in {}",
+                args.data.display()
+            );
         }
     }
-    let (train, holdout) = medsynth_eval::split(&table, args.holdout, args.stratify.as_deref(), ctx.seed)
-        .with_context(|| format!("splitting {}", args.data.display()))?;
+    let (train, holdout) =
+        medsynth_eval::split(&table, args.holdout, args.stratify.as_deref(), ctx.seed)
+            .with_context(|| format!("splitting {}", args.data.display()))?;
     write_table(&train, &train_path)?;
     write_table(&holdout, &holdout_path)?;
     ctx.event(
         "split",
         serde_json::json!({"train_rows": train.n_rows(), "holdout_rows": holdout.n_rows(), "seed": ctx.seed}),
     );
-    ctx.info(format!("{} train rows, {} holdout rows (seed {})", train.n_rows(), holdout.n_rows(), ctx.seed));
+    ctx.info(format!(
+        "{} train rows, {} holdout rows (seed {})",
+        train.n_rows(),
+        holdout.n_rows(),
+        ctx.seed
+    ));
     ctx.wrote("train part", &train_path);
     ctx.wrote("holdout part", &holdout_path);
     Ok(())

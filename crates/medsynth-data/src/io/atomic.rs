@@ -24,13 +24,19 @@ impl AtomicFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{file_name}."))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| DataError::io(path, e))?;
-        Ok(AtomicFile { target: path.to_path_buf(), temp })
+        Ok(AtomicFile {
+            target: path.to_path_buf(),
+            temp,
+        })
     }
 
     /// The open temporary file.
@@ -41,7 +47,10 @@ impl AtomicFile {
     /// A second handle on the temporary file (for writers that take
     /// ownership of their sink, such as the Parquet writer).
     pub fn try_clone_file(&self) -> Result<std::fs::File> {
-        self.temp.as_file().try_clone().map_err(|e| DataError::io(&self.target, e))
+        self.temp
+            .as_file()
+            .try_clone()
+            .map_err(|e| DataError::io(&self.target, e))
     }
 
     /// The final path.
@@ -52,8 +61,13 @@ impl AtomicFile {
     /// Flushes the data to disk and renames the file into place.
     pub fn commit(self) -> Result<()> {
         let target = self.target;
-        self.temp.as_file().sync_all().map_err(|e| DataError::io(&target, e))?;
-        self.temp.persist(&target).map_err(|e| DataError::io(&target, e.error))?;
+        self.temp
+            .as_file()
+            .sync_all()
+            .map_err(|e| DataError::io(&target, e))?;
+        self.temp
+            .persist(&target)
+            .map_err(|e| DataError::io(&target, e.error))?;
         Ok(())
     }
 }
@@ -113,7 +127,8 @@ mod tests {
 
     #[test]
     fn missing_directory_is_an_io_error_naming_the_path() {
-        let err = write_atomically(Path::new("/nonexistent-dir-xyz/out.json"), |_| Ok(())).unwrap_err();
+        let err =
+            write_atomically(Path::new("/nonexistent-dir-xyz/out.json"), |_| Ok(())).unwrap_err();
         assert!(err.to_string().contains("out.json"), "{err}");
     }
 }

@@ -39,7 +39,12 @@ pub(crate) struct RawColumn {
 
 impl RawColumn {
     pub fn new(name: String, capacity: usize) -> Self {
-        RawColumn { name, text: String::new(), ends: Vec::with_capacity(capacity), valid: Vec::with_capacity(capacity) }
+        RawColumn {
+            name,
+            text: String::new(),
+            ends: Vec::with_capacity(capacity),
+            valid: Vec::with_capacity(capacity),
+        }
     }
 
     pub fn push(&mut self, cell: Option<&str>) {
@@ -57,7 +62,9 @@ impl RawColumn {
 
     /// (row index, text) of every valid cell.
     fn cells(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
-        (0..self.valid.len()).filter(|&i| self.valid[i]).map(move |i| (i, self.cell(i)))
+        (0..self.valid.len())
+            .filter(|&i| self.valid[i])
+            .map(move |i| (i, self.cell(i)))
     }
 }
 
@@ -82,7 +89,12 @@ struct Attempt<'a> {
 
 impl<'a> Attempt<'a> {
     fn new() -> Self {
-        Attempt { ok: 0, bad: 0, examples: Vec::new(), distinct_bad: Vec::new() }
+        Attempt {
+            ok: 0,
+            bad: 0,
+            examples: Vec::new(),
+            distinct_bad: Vec::new(),
+        }
     }
 
     fn record_bad(&mut self, row: usize, s: &'a str) {
@@ -113,7 +125,11 @@ impl<'a> Attempt<'a> {
 }
 
 fn shorten(s: &str) -> String {
-    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s.to_string() }
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
 }
 
 /// Types one column. `force_string` reads it as strings whatever it holds.
@@ -122,7 +138,11 @@ pub(crate) fn type_column(raw: RawColumn, force_string: bool, path: &Path) -> Re
     let n_valid = raw.valid.iter().filter(|v| **v).count();
     if n_valid == 0 {
         // Kept (a legal table); inference warns and fitting refuses it.
-        return Ok(Column::new(raw.name, ColumnData::Float(vec![0.0; n]), raw.valid));
+        return Ok(Column::new(
+            raw.name,
+            ColumnData::Float(vec![0.0; n]),
+            raw.valid,
+        ));
     }
     if force_string {
         return Ok(strings_column(&raw));
@@ -160,9 +180,13 @@ pub(crate) fn type_column(raw: RawColumn, force_string: bool, path: &Path) -> Re
     let mut n_non_finite = 0usize;
     for (i, s) in raw.cells() {
         let t = s.trim();
-        let looks_code = !t.contains(['.', 'e', 'E']) && parse_int(t).is_none() && t.parse::<i64>().is_ok();
+        if !t.contains(['.', 'e', 'E']) && parse_int(t).is_none() && t.parse::<i64>().is_ok() {
+            // A leading-zero code (`02139`, MRN `000123`): the column is a
+            // code column, whose digits must survive as written.
+            return Ok(strings_column(&raw));
+        }
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() && !looks_code => {
+            Ok(v) if v.is_finite() => {
                 floats[i] = v;
                 num.ok += 1;
             }
@@ -239,7 +263,11 @@ pub(crate) fn type_column(raw: RawColumn, force_string: bool, path: &Path) -> Re
         }
     }
     if dates.bad == 0 {
-        return Ok(Column::new(raw.name, ColumnData::DateTime { secs, date_only }, raw.valid));
+        return Ok(Column::new(
+            raw.name,
+            ColumnData::DateTime { secs, date_only },
+            raw.valid,
+        ));
     }
     if dates.is_mixed() {
         return Err(DataError::invalid(
@@ -274,10 +302,22 @@ fn strings_column(raw: &RawColumn) -> Column {
     }
     let n_valid = raw.valid.iter().filter(|v| **v).count();
     if looks_like_free_text(dict.len(), n_valid, raw.text.len()) {
-        let text = (0..n).map(|i| if raw.valid[i] { raw.cell(i).to_string() } else { String::new() }).collect();
+        let text = (0..n)
+            .map(|i| {
+                if raw.valid[i] {
+                    raw.cell(i).to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
         return Column::new(raw.name.clone(), ColumnData::Text(text), raw.valid.clone());
     }
-    Column::new(raw.name.clone(), ColumnData::Categorical { codes, dict }, raw.valid.clone())
+    Column::new(
+        raw.name.clone(),
+        ColumnData::Categorical { codes, dict },
+        raw.valid.clone(),
+    )
 }
 
 /// Free text: mostly distinct and long on average, so a dictionary would
@@ -306,13 +346,38 @@ mod tests {
 
     #[test]
     fn picks_the_narrowest_type() {
-        assert_eq!(ty(&[Some("1"), None, Some("-3")]).unwrap().physical_type(), PhysicalType::Int);
-        assert_eq!(ty(&[Some("1"), Some("2.5")]).unwrap().physical_type(), PhysicalType::Float);
-        assert_eq!(ty(&[Some("TRUE"), Some("false")]).unwrap().physical_type(), PhysicalType::Bool);
-        assert_eq!(ty(&[Some("0"), Some("1")]).unwrap().physical_type(), PhysicalType::Int);
-        assert_eq!(ty(&[Some("2020-01-02"), Some("1999-12-31")]).unwrap().physical_type(), PhysicalType::DateTime);
-        assert_eq!(ty(&[Some("a"), Some("b"), Some("a")]).unwrap().physical_type(), PhysicalType::Categorical);
-        assert_eq!(ty(&[None, None]).unwrap().physical_type(), PhysicalType::Float);
+        assert_eq!(
+            ty(&[Some("1"), None, Some("-3")]).unwrap().physical_type(),
+            PhysicalType::Int
+        );
+        assert_eq!(
+            ty(&[Some("1"), Some("2.5")]).unwrap().physical_type(),
+            PhysicalType::Float
+        );
+        assert_eq!(
+            ty(&[Some("TRUE"), Some("false")]).unwrap().physical_type(),
+            PhysicalType::Bool
+        );
+        assert_eq!(
+            ty(&[Some("0"), Some("1")]).unwrap().physical_type(),
+            PhysicalType::Int
+        );
+        assert_eq!(
+            ty(&[Some("2020-01-02"), Some("1999-12-31")])
+                .unwrap()
+                .physical_type(),
+            PhysicalType::DateTime
+        );
+        assert_eq!(
+            ty(&[Some("a"), Some("b"), Some("a")])
+                .unwrap()
+                .physical_type(),
+            PhysicalType::Categorical
+        );
+        assert_eq!(
+            ty(&[None, None]).unwrap().physical_type(),
+            PhysicalType::Float
+        );
     }
 
     #[test]
@@ -320,13 +385,19 @@ mod tests {
         let c = ty(&[Some("02139"), Some("10001")]).unwrap();
         assert_eq!(c.physical_type(), PhysicalType::Categorical);
         assert_eq!(c.label(0).as_deref(), Some("02139"));
-        assert_eq!(ty(&[Some("0.5"), Some("0")]).unwrap().physical_type(), PhysicalType::Float);
+        assert_eq!(
+            ty(&[Some("0.5"), Some("0")]).unwrap().physical_type(),
+            PhysicalType::Float
+        );
     }
 
     #[test]
     fn infinity_is_an_error_with_row() {
         let e = ty(&[Some("1.5"), Some("inf")]).unwrap_err().to_string();
-        assert!(e.contains("row 2") && e.contains("'inf'") && e.contains("finite"), "{e}");
+        assert!(
+            e.contains("row 2") && e.contains("'inf'") && e.contains("finite"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -336,7 +407,10 @@ mod tests {
         cells[56] = Some("unknown");
         let e = ty(&cells).unwrap_err().to_string();
         assert!(e.contains("96 numeric cells but 2 cells hold text"), "{e}");
-        assert!(e.contains("row 12 'abc'") && e.contains("row 57 'unknown'"), "{e}");
+        assert!(
+            e.contains("row 12 'abc'") && e.contains("row 57 'unknown'"),
+            "{e}"
+        );
         // Forcing strings gets past it.
         let c = type_column(raw(&cells), true, Path::new("t.csv")).unwrap();
         assert_eq!(c.physical_type(), PhysicalType::Categorical);
@@ -344,7 +418,9 @@ mod tests {
 
     #[test]
     fn code_columns_with_many_letter_codes_are_strings() {
-        let mut cells: Vec<String> = (0..200).map(|i| format!("{}.{}", 250 + i % 50, i % 7)).collect();
+        let mut cells: Vec<String> = (0..200)
+            .map(|i| format!("{}.{}", 250 + i % 50, i % 7))
+            .collect();
         for (k, c) in cells.iter_mut().enumerate().take(20) {
             *c = format!("V{k}");
         }
@@ -354,8 +430,9 @@ mod tests {
 
     #[test]
     fn long_unique_strings_are_text() {
-        let cells: Vec<String> =
-            (0..50).map(|i| format!("patient reports intermittent chest pain, episode {i}")).collect();
+        let cells: Vec<String> = (0..50)
+            .map(|i| format!("patient reports intermittent chest pain, episode {i}"))
+            .collect();
         let opt: Vec<Option<&str>> = cells.iter().map(|s| Some(s.as_str())).collect();
         assert_eq!(ty(&opt).unwrap().physical_type(), PhysicalType::Text);
     }

@@ -24,7 +24,11 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn sniff_delimiter(sample: &[u8]) -> u8 {
     let lines: Vec<&[u8]> = sample.split(|&b| b == b'\n').take(20).collect();
     // Drop a last line that may be cut off mid-way by the sample size.
-    let lines = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let lines = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
     let mut best = (b',', 0usize);
     for &cand in b",;\t|" {
         let counts: Vec<usize> = lines
@@ -42,7 +46,9 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
                     .count()
             })
             .collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         if first > 0 && counts.iter().all(|&c| c == first) && first > best.1 {
             best = (cand, first);
         }
@@ -57,14 +63,24 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
     let mut reader = BufReader::with_capacity(1 << 18, file);
     let sample = reader.fill_buf().map_err(|e| DataError::io(path, e))?;
     if sample.is_empty() {
-        return Err(invalid_file(path, "the file is empty (0 bytes); expected a header line and data rows"));
+        return Err(invalid_file(
+            path,
+            "the file is empty (0 bytes); expected a header line and data rows",
+        ));
     }
-    let bom = if sample.starts_with(BOM) { BOM.len() } else { 0 };
+    let bom = if sample.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
     let default_delim = match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("tsv") => Some(b'\t'),
         _ => None,
     };
-    let delimiter = opts.delimiter.or(default_delim).unwrap_or_else(|| sniff_delimiter(&sample[bom..]));
+    let delimiter = opts
+        .delimiter
+        .or(default_delim)
+        .unwrap_or_else(|| sniff_delimiter(&sample[bom..]));
     reader.consume(bom);
 
     let mut csv = ::csv::ReaderBuilder::new()
@@ -73,20 +89,32 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
         .from_reader(reader);
-    let missing: Vec<&[u8]> = opts.missing_tokens.iter().map(|t| t.trim().as_bytes()).collect();
+    let missing: Vec<&[u8]> = opts
+        .missing_tokens
+        .iter()
+        .map(|t| t.trim().as_bytes())
+        .collect();
     let mut record = ::csv::ByteRecord::new();
 
     // Header.
-    let read = |csv: &mut ::csv::Reader<BufReader<File>>, record: &mut ::csv::ByteRecord, row: usize| {
-        csv.read_byte_record(record).map_err(|e| csv_error(path, row, e))
-    };
+    let read =
+        |csv: &mut ::csv::Reader<BufReader<File>>, record: &mut ::csv::ByteRecord, row: usize| {
+            csv.read_byte_record(record)
+                .map_err(|e| csv_error(path, row, e))
+        };
     if !read(&mut csv, &mut record, 0)? {
-        return Err(invalid_file(path, "the file holds no header line (only blank lines)"));
+        return Err(invalid_file(
+            path,
+            "the file holds no header line (only blank lines)",
+        ));
     }
     let names = header_names(path, &record)?;
     let width = names.len();
     let capacity = estimate_rows(total, record.as_slice().len() as u64 + width as u64);
-    let mut columns: Vec<RawColumn> = names.into_iter().map(|n| RawColumn::new(n, capacity)).collect();
+    let mut columns: Vec<RawColumn> = names
+        .into_iter()
+        .map(|n| RawColumn::new(n, capacity))
+        .collect();
 
     let mut row = 0usize;
     while read(&mut csv, &mut record, row + 1)? {
@@ -110,7 +138,9 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
             start = end;
             if cell.len() > opts.max_cell_bytes {
                 return Err(DataError::invalid(
-                    Location::file(path).with_row(row).with_column(col.name.clone()),
+                    Location::file(path)
+                        .with_row(row)
+                        .with_column(col.name.clone()),
                     format!(
                         "cell holds {} bytes, more than the limit of {} bytes (max_cell_bytes); \
                          this is most likely an unbalanced quote (\") that swallowed the following rows",
@@ -136,7 +166,10 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
         cb(total, total);
     }
 
-    let forced: Vec<bool> = columns.iter().map(|c| opts.string_columns.iter().any(|s| s == &c.name)).collect();
+    let forced: Vec<bool> = columns
+        .iter()
+        .map(|c| opts.string_columns.iter().any(|s| s == &c.name))
+        .collect();
     let typed = type_in_parallel(columns, &forced, path)?;
     Table::new(typed).map_err(|m| invalid_file(path, m))
 }
@@ -149,15 +182,24 @@ fn estimate_rows(total: u64, header_bytes: u64) -> usize {
 
 /// Validates the whole record's UTF-8 at once (fast path) and, on failure,
 /// names the column and the byte offset inside the cell.
-fn check_utf8<'r>(path: &Path, record: &'r ::csv::ByteRecord, row: usize, columns: &[RawColumn]) -> Result<&'r str> {
+fn check_utf8<'r>(
+    path: &Path,
+    record: &'r ::csv::ByteRecord,
+    row: usize,
+    columns: &[RawColumn],
+) -> Result<&'r str> {
     match std::str::from_utf8(record.as_slice()) {
         Ok(s) => Ok(s),
         Err(e) => {
             let at = e.valid_up_to();
-            let j = (0..record.len()).find(|&j| record.range(j).is_some_and(|r| r.contains(&at))).unwrap_or(0);
+            let j = (0..record.len())
+                .find(|&j| record.range(j).is_some_and(|r| r.contains(&at)))
+                .unwrap_or(0);
             let within = at - record.range(j).map_or(0, |r| r.start);
             let file_offset = record.position().map_or(0, |p| p.byte());
-            let name = columns.get(j).map_or_else(|| format!("#{}", j + 1), |c| c.name.clone());
+            let name = columns
+                .get(j)
+                .map_or_else(|| format!("#{}", j + 1), |c| c.name.clone());
             Err(DataError::invalid(
                 Location::file(path).with_row(row).with_column(name),
                 format!(
@@ -175,14 +217,22 @@ fn header_names(path: &Path, record: &::csv::ByteRecord) -> Result<Vec<String>> 
         let name = std::str::from_utf8(raw).map_err(|e| {
             DataError::invalid(
                 Location::file(path),
-                format!("header field {} is not valid UTF-8 (byte {} of the name)", j + 1, e.valid_up_to()),
+                format!(
+                    "header field {} is not valid UTF-8 (byte {} of the name)",
+                    j + 1,
+                    e.valid_up_to()
+                ),
             )
         })?;
         let name = name.trim();
         if name.is_empty() {
             return Err(invalid_file(
                 path,
-                format!("header field {} (of {}) has an empty column name; every column needs a name", j + 1, record.len()),
+                format!(
+                    "header field {} (of {}) has an empty column name; every column needs a name",
+                    j + 1,
+                    record.len()
+                ),
             ));
         }
         names.push(name.to_string());
@@ -194,8 +244,15 @@ fn header_names(path: &Path, record: &::csv::ByteRecord) -> Result<Vec<String>> 
         }
     }
     if !dups.is_empty() {
-        let list = dups.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
-        return Err(invalid_file(path, format!("duplicate column name(s) in the header: {list}; rename them")));
+        let list = dups
+            .iter()
+            .map(|d| format!("'{d}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(invalid_file(
+            path,
+            format!("duplicate column name(s) in the header: {list}; rename them"),
+        ));
     }
     Ok(names)
 }
@@ -203,7 +260,10 @@ fn header_names(path: &Path, record: &::csv::ByteRecord) -> Result<Vec<String>> 
 fn csv_error(path: &Path, row: usize, e: ::csv::Error) -> DataError {
     match e.into_kind() {
         ::csv::ErrorKind::Io(io) => DataError::io(path, io),
-        other => DataError::invalid(Location::file(path).with_row(row), format!("cannot parse CSV: {other:?}")),
+        other => DataError::invalid(
+            Location::file(path).with_row(row),
+            format!("cannot parse CSV: {other:?}"),
+        ),
     }
 }
 
@@ -211,9 +271,14 @@ fn csv_error(path: &Path, row: usize, e: ::csv::Error) -> DataError {
 /// is the CPU-heavy half of a read). Returns the first error in column order.
 fn type_in_parallel(columns: Vec<RawColumn>, forced: &[bool], path: &Path) -> Result<Vec<Column>> {
     let n = columns.len();
-    let workers = std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, 8).min(n.max(1));
-    let slots: Vec<std::sync::Mutex<Option<RawColumn>>> =
-        columns.into_iter().map(|c| std::sync::Mutex::new(Some(c))).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .clamp(1, 8)
+        .min(n.max(1));
+    let slots: Vec<std::sync::Mutex<Option<RawColumn>>> = columns
+        .into_iter()
+        .map(|c| std::sync::Mutex::new(Some(c)))
+        .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Result<Column>>> = (0..n).map(|_| None).collect();
     let out = std::sync::Mutex::new(&mut results);
@@ -237,7 +302,9 @@ fn type_in_parallel(columns: Vec<RawColumn>, forced: &[bool], path: &Path) -> Re
     });
     results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(invalid_file(path, "internal error: a column was not typed"))))
+        .map(|r| {
+            r.unwrap_or_else(|| Err(invalid_file(path, "internal error: a column was not typed")))
+        })
         .collect()
 }
 
@@ -267,9 +334,10 @@ pub(crate) fn format_cell(column: &Column, row: usize, buf: &mut Vec<u8>) {
             };
             buf.extend_from_slice(s.as_bytes());
         }
-        ColumnData::Categorical { codes, dict } => {
-            buf.extend_from_slice(dict.get(codes[row] as usize).map_or(&b""[..], |s| s.as_bytes()))
-        }
+        ColumnData::Categorical { codes, dict } => buf.extend_from_slice(
+            dict.get(codes[row] as usize)
+                .map_or(&b""[..], |s| s.as_bytes()),
+        ),
         ColumnData::Text(v) => buf.extend_from_slice(v[row].as_bytes()),
     }
 }

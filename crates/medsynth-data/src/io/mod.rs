@@ -7,8 +7,8 @@
 //! stored with.
 
 pub mod atomic;
-pub mod csv;
 mod cells;
+pub mod csv;
 pub mod parquet;
 pub mod writer;
 
@@ -51,7 +51,10 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             delimiter: None,
-            missing_tokens: ["NA", "NaN", "?", "NULL"].iter().map(|s| s.to_string()).collect(),
+            missing_tokens: ["NA", "NaN", "?", "NULL"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             max_cell_bytes: 1 << 20,
             string_columns: Vec::new(),
             progress: None,
@@ -97,7 +100,11 @@ pub fn detect_format(path: &Path) -> Result<Format> {
             Err(e) => return Err(DataError::io(path, e)),
         }
     }
-    Ok(if n == 4 && &magic == b"PAR1" { Format::Parquet } else { Format::Csv })
+    Ok(if n == 4 && &magic == b"PAR1" {
+        Format::Parquet
+    } else {
+        Format::Csv
+    })
 }
 
 /// The format implied by a file name, if its extension is a known one.
@@ -139,7 +146,10 @@ mod tests {
     fn extension_dispatch() {
         assert_eq!(format_from_extension(Path::new("a.CSV")), Some(Format::Csv));
         assert_eq!(format_from_extension(Path::new("a.tsv")), Some(Format::Csv));
-        assert_eq!(format_from_extension(Path::new("a.pq")), Some(Format::Parquet));
+        assert_eq!(
+            format_from_extension(Path::new("a.pq")),
+            Some(Format::Parquet)
+        );
         assert_eq!(format_from_extension(Path::new("a.data")), None);
     }
 

@@ -16,13 +16,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array,
-    RecordBatch, StringArray, TimestampSecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array,
+    Int64Array, RecordBatch, StringArray, TimestampSecondArray,
 };
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{
-    DataType, Date32Type, Date64Type, Field, Int32Type, Schema as ArrowSchema, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    DataType, Date32Type, Date64Type, Field, Int32Type, Schema as ArrowSchema, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType,
 };
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -44,22 +45,34 @@ pub(crate) fn arrow_schema(table: &Table) -> Arc<ArrowSchema> {
                 ColumnData::Float(_) => DataType::Float64,
                 ColumnData::Int(_) => DataType::Int64,
                 ColumnData::Bool(_) => DataType::Boolean,
-                ColumnData::DateTime { date_only: true, .. } => DataType::Date32,
-                ColumnData::DateTime { date_only: false, .. } => DataType::Timestamp(TimeUnit::Second, None),
+                ColumnData::DateTime {
+                    date_only: true, ..
+                } => DataType::Date32,
+                ColumnData::DateTime {
+                    date_only: false, ..
+                } => DataType::Timestamp(TimeUnit::Second, None),
                 ColumnData::Categorical { .. } => {
                     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
                 }
                 ColumnData::Text(_) => DataType::Utf8,
             };
             let f = Field::new(c.name.clone(), dt, true);
-            if matches!(c.data, ColumnData::Text(_)) { f.with_metadata([(PHYSICAL_KEY, "text")]) } else { f }
+            if matches!(c.data, ColumnData::Text(_)) {
+                f.with_metadata([(PHYSICAL_KEY, "text")])
+            } else {
+                f
+            }
         })
         .collect();
     Arc::new(ArrowSchema::new(fields))
 }
 
 fn nulls(valid: &[bool]) -> Option<NullBuffer> {
-    if valid.iter().all(|v| *v) { None } else { Some(NullBuffer::from(valid.to_vec())) }
+    if valid.iter().all(|v| *v) {
+        None
+    } else {
+        Some(NullBuffer::from(valid.to_vec()))
+    }
 }
 
 /// One column as an Arrow array.
@@ -69,11 +82,20 @@ fn to_array(c: &Column) -> Result<ArrayRef> {
         ColumnData::Float(v) => Arc::new(Float64Array::new(v.clone().into(), nb)),
         ColumnData::Int(v) => Arc::new(Int64Array::new(v.clone().into(), nb)),
         ColumnData::Bool(v) => Arc::new(BooleanArray::new(v.as_slice().into(), nb)),
-        ColumnData::DateTime { secs, date_only: true } => {
-            let days: Vec<i32> = secs.iter().map(|s| s.div_euclid(86_400).clamp(i32::MIN as i64, i32::MAX as i64) as i32).collect();
+        ColumnData::DateTime {
+            secs,
+            date_only: true,
+        } => {
+            let days: Vec<i32> = secs
+                .iter()
+                .map(|s| s.div_euclid(86_400).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                .collect();
             Arc::new(Date32Array::new(days.into(), nb))
         }
-        ColumnData::DateTime { secs, date_only: false } => Arc::new(TimestampSecondArray::new(secs.clone().into(), nb)),
+        ColumnData::DateTime {
+            secs,
+            date_only: false,
+        } => Arc::new(TimestampSecondArray::new(secs.clone().into(), nb)),
         ColumnData::Categorical { codes, dict } => {
             let mut values: Vec<&str> = dict.iter().map(String::as_str).collect();
             if values.is_empty() {
@@ -83,23 +105,47 @@ fn to_array(c: &Column) -> Result<ArrayRef> {
             let keys: Vec<i32> = codes
                 .iter()
                 .zip(&c.valid)
-                .map(|(&k, &ok)| if ok && (k as usize) < n_values { k as i32 } else { 0 })
+                .map(|(&k, &ok)| {
+                    if ok && (k as usize) < n_values {
+                        k as i32
+                    } else {
+                        0
+                    }
+                })
                 .collect();
-            let arr = DictionaryArray::<Int32Type>::try_new(Int32Array::new(keys.into(), nb), Arc::new(StringArray::from(values)))
-                .map_err(|e| DataError::invalid(Location::default().with_column(c.name.clone()), e.to_string()))?;
+            let arr = DictionaryArray::<Int32Type>::try_new(
+                Int32Array::new(keys.into(), nb),
+                Arc::new(StringArray::from(values)),
+            )
+            .map_err(|e| {
+                DataError::invalid(
+                    Location::default().with_column(c.name.clone()),
+                    e.to_string(),
+                )
+            })?;
             Arc::new(arr)
         }
-        ColumnData::Text(v) => {
-            Arc::new(StringArray::from_iter(v.iter().zip(&c.valid).map(|(s, &ok)| ok.then_some(s.as_str()))))
-        }
+        ColumnData::Text(v) => Arc::new(StringArray::from_iter(
+            v.iter()
+                .zip(&c.valid)
+                .map(|(s, &ok)| ok.then_some(s.as_str())),
+        )),
     })
 }
 
 /// A table as one record batch of `schema`.
 pub(crate) fn to_record_batch(table: &Table, schema: &Arc<ArrowSchema>) -> Result<RecordBatch> {
-    let arrays = table.columns().iter().map(to_array).collect::<Result<Vec<_>>>()?;
-    RecordBatch::try_new(schema.clone(), arrays)
-        .map_err(|e| DataError::invalid(Location::default(), format!("cannot build a Parquet batch: {e}")))
+    let arrays = table
+        .columns()
+        .iter()
+        .map(to_array)
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(schema.clone(), arrays).map_err(|e| {
+        DataError::invalid(
+            Location::default(),
+            format!("cannot build a Parquet batch: {e}"),
+        )
+    })
 }
 
 /// What a string column becomes: fixed by the Arrow type where it is
@@ -117,8 +163,17 @@ enum Builder {
     Float(Vec<f64>),
     Int(Vec<i64>),
     Bool(Vec<bool>),
-    DateTime { secs: Vec<i64>, date_only: bool },
-    Strings { codes: Vec<u32>, dict: Vec<String>, index: HashMap<String, u32>, bytes: usize, mode: StrMode },
+    DateTime {
+        secs: Vec<i64>,
+        date_only: bool,
+    },
+    Strings {
+        codes: Vec<u32>,
+        dict: Vec<String>,
+        index: HashMap<String, u32>,
+        bytes: usize,
+        mode: StrMode,
+    },
 }
 
 impl Builder {
@@ -134,12 +189,27 @@ impl Builder {
             | DataType::UInt32
             | DataType::UInt64 => Builder::Int(Vec::new()),
             DataType::Boolean => Builder::Bool(Vec::new()),
-            DataType::Date32 | DataType::Date64 => Builder::DateTime { secs: Vec::new(), date_only: true },
-            DataType::Timestamp(_, _) => Builder::DateTime { secs: Vec::new(), date_only: false },
+            DataType::Date32 | DataType::Date64 => Builder::DateTime {
+                secs: Vec::new(),
+                date_only: true,
+            },
+            DataType::Timestamp(_, _) => Builder::DateTime {
+                secs: Vec::new(),
+                date_only: false,
+            },
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                Builder::strings(if text_tag { StrMode::Text } else { StrMode::Guess })
+                Builder::strings(if text_tag {
+                    StrMode::Text
+                } else {
+                    StrMode::Guess
+                })
             }
-            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+            DataType::Dictionary(_, v)
+                if matches!(
+                    **v,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
                 Builder::strings(StrMode::Categorical)
             }
             _ => return None,
@@ -147,7 +217,13 @@ impl Builder {
     }
 
     fn strings(mode: StrMode) -> Builder {
-        Builder::Strings { codes: Vec::new(), dict: Vec::new(), index: HashMap::new(), bytes: 0, mode }
+        Builder::Strings {
+            codes: Vec::new(),
+            dict: Vec::new(),
+            index: HashMap::new(),
+            bytes: 0,
+            mode,
+        }
     }
 }
 
@@ -162,7 +238,14 @@ fn intern(s: &str, dict: &mut Vec<String>, index: &mut HashMap<String, u32>) -> 
 }
 
 /// Appends the cells of an Arrow array of string type (plain or view).
-fn push_strings(arr: &dyn Array, valid: &mut Vec<bool>, codes: &mut Vec<u32>, dict: &mut Vec<String>, index: &mut HashMap<String, u32>, bytes: &mut usize) {
+fn push_strings(
+    arr: &dyn Array,
+    valid: &mut Vec<bool>,
+    codes: &mut Vec<u32>,
+    dict: &mut Vec<String>,
+    index: &mut HashMap<String, u32>,
+    bytes: &mut usize,
+) {
     let mut push = |s: Option<&str>| match s {
         Some(s) => {
             *bytes += s.len();
@@ -208,11 +291,21 @@ pub fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Table> {
             return Err(invalid_file(path, "a column has an empty name"));
         }
         if !seen.insert(f.name().clone()) {
-            return Err(invalid_file(path, format!("duplicate column name '{}'", f.name())));
+            return Err(invalid_file(
+                path,
+                format!("duplicate column name '{}'", f.name()),
+            ));
         }
         let text_tag = f.metadata().get(PHYSICAL_KEY).is_some_and(|v| v == "text");
         let b = Builder::for_type(f.data_type(), text_tag).ok_or_else(|| {
-            arrow_err(path, f.name(), format!("unsupported Parquet/Arrow type {}; convert it to a number, string or date", f.data_type()))
+            arrow_err(
+                path,
+                f.name(),
+                format!(
+                    "unsupported Parquet/Arrow type {}; convert it to a number, string or date",
+                    f.data_type()
+                ),
+            )
         })?;
         builders.push(b);
     }
@@ -220,7 +313,8 @@ pub fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Table> {
 
     let mut rows_done = 0usize;
     for batch in reader {
-        let batch = batch.map_err(|e| invalid_file(path, format!("cannot read Parquet data: {e}")))?;
+        let batch =
+            batch.map_err(|e| invalid_file(path, format!("cannot read Parquet data: {e}")))?;
         for (j, (b, valid)) in builders.iter_mut().zip(valids.iter_mut()).enumerate() {
             let name = schema.field(j).name();
             append(b, valid, batch.column(j), path, name, rows_done)?;
@@ -242,7 +336,14 @@ pub fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Table> {
     Table::new(columns).map_err(|m| invalid_file(path, m))
 }
 
-fn append(b: &mut Builder, valid: &mut Vec<bool>, arr: &ArrayRef, path: &Path, name: &str, offset: usize) -> Result<()> {
+fn append(
+    b: &mut Builder,
+    valid: &mut Vec<bool>,
+    arr: &ArrayRef,
+    path: &Path,
+    name: &str,
+    offset: usize,
+) -> Result<()> {
     let push_valid = |valid: &mut Vec<bool>| {
         let start = valid.len();
         valid.extend((0..arr.len()).map(|i| arr.is_valid(i)));
@@ -250,7 +351,8 @@ fn append(b: &mut Builder, valid: &mut Vec<bool>, arr: &ArrayRef, path: &Path, n
     };
     match b {
         Builder::Float(v) => {
-            let a = arrow::compute::cast(arr, &DataType::Float64).map_err(|e| arrow_err(path, name, e))?;
+            let a = arrow::compute::cast(arr, &DataType::Float64)
+                .map_err(|e| arrow_err(path, name, e))?;
             let a = a.as_primitive::<arrow::datatypes::Float64Type>();
             let start = push_valid(valid);
             for (i, &x) in a.values().iter().enumerate() {
@@ -260,7 +362,9 @@ fn append(b: &mut Builder, valid: &mut Vec<bool>, arr: &ArrayRef, path: &Path, n
                     v.push(0.0);
                 } else if ok && x.is_infinite() {
                     return Err(DataError::invalid(
-                        Location::file(path).with_row(offset + i + 1).with_column(name),
+                        Location::file(path)
+                            .with_row(offset + i + 1)
+                            .with_column(name),
                         format!("{x} is not a finite number; medsynth accepts only finite values"),
                     ));
                 } else {
@@ -269,9 +373,14 @@ fn append(b: &mut Builder, valid: &mut Vec<bool>, arr: &ArrayRef, path: &Path, n
             }
         }
         Builder::Int(v) => {
-            let opts = arrow::compute::CastOptions { safe: false, ..Default::default() };
-            let a = arrow::compute::cast_with_options(arr, &DataType::Int64, &opts)
-                .map_err(|e| arrow_err(path, name, format!("integer does not fit in 64 bits: {e}")))?;
+            let opts = arrow::compute::CastOptions {
+                safe: false,
+                ..Default::default()
+            };
+            let a =
+                arrow::compute::cast_with_options(arr, &DataType::Int64, &opts).map_err(|e| {
+                    arrow_err(path, name, format!("integer does not fit in 64 bits: {e}"))
+                })?;
             push_valid(valid);
             v.extend_from_slice(a.as_primitive::<arrow::datatypes::Int64Type>().values());
         }
@@ -283,29 +392,60 @@ fn append(b: &mut Builder, valid: &mut Vec<bool>, arr: &ArrayRef, path: &Path, n
         Builder::DateTime { secs, .. } => {
             push_valid(valid);
             match arr.data_type() {
-                DataType::Date32 => secs.extend(arr.as_primitive::<Date32Type>().values().iter().map(|&d| d as i64 * 86_400)),
-                DataType::Date64 => {
-                    secs.extend(arr.as_primitive::<Date64Type>().values().iter().map(|&ms| ms.div_euclid(1000)))
-                }
+                DataType::Date32 => secs.extend(
+                    arr.as_primitive::<Date32Type>()
+                        .values()
+                        .iter()
+                        .map(|&d| d as i64 * 86_400),
+                ),
+                DataType::Date64 => secs.extend(
+                    arr.as_primitive::<Date64Type>()
+                        .values()
+                        .iter()
+                        .map(|&ms| ms.div_euclid(1000)),
+                ),
                 DataType::Timestamp(TimeUnit::Second, _) => {
                     secs.extend_from_slice(arr.as_primitive::<TimestampSecondType>().values())
                 }
-                DataType::Timestamp(TimeUnit::Millisecond, _) => secs
-                    .extend(arr.as_primitive::<TimestampMillisecondType>().values().iter().map(|&x| x.div_euclid(1_000))),
+                DataType::Timestamp(TimeUnit::Millisecond, _) => secs.extend(
+                    arr.as_primitive::<TimestampMillisecondType>()
+                        .values()
+                        .iter()
+                        .map(|&x| x.div_euclid(1_000)),
+                ),
                 DataType::Timestamp(TimeUnit::Microsecond, _) => secs.extend(
-                    arr.as_primitive::<TimestampMicrosecondType>().values().iter().map(|&x| x.div_euclid(1_000_000)),
+                    arr.as_primitive::<TimestampMicrosecondType>()
+                        .values()
+                        .iter()
+                        .map(|&x| x.div_euclid(1_000_000)),
                 ),
                 _ => secs.extend(
-                    arr.as_primitive::<TimestampNanosecondType>().values().iter().map(|&x| x.div_euclid(1_000_000_000)),
+                    arr.as_primitive::<TimestampNanosecondType>()
+                        .values()
+                        .iter()
+                        .map(|&x| x.div_euclid(1_000_000_000)),
                 ),
             }
         }
-        Builder::Strings { codes, dict, index, bytes, .. } => {
+        Builder::Strings {
+            codes,
+            dict,
+            index,
+            bytes,
+            ..
+        } => {
             if let Some(d) = arr.as_any_dictionary_opt() {
                 // Map the batch dictionary to ours once, then the keys.
                 let mut local_valid = Vec::new();
                 let mut local_codes = Vec::new();
-                push_strings(d.values().as_ref(), &mut local_valid, &mut local_codes, dict, index, &mut 0);
+                push_strings(
+                    d.values().as_ref(),
+                    &mut local_valid,
+                    &mut local_codes,
+                    dict,
+                    index,
+                    &mut 0,
+                );
                 let start = push_valid(valid);
                 if local_codes.is_empty() {
                     codes.extend(std::iter::repeat_n(0, arr.len()));
@@ -334,7 +474,13 @@ fn finish(b: Builder, valid: Vec<bool>, name: &str) -> Column {
         Builder::Int(v) => ColumnData::Int(v),
         Builder::Bool(v) => ColumnData::Bool(v),
         Builder::DateTime { secs, date_only } => ColumnData::DateTime { secs, date_only },
-        Builder::Strings { codes, dict, bytes, mode, .. } => {
+        Builder::Strings {
+            codes,
+            dict,
+            bytes,
+            mode,
+            ..
+        } => {
             let n_valid = valid.iter().filter(|v| **v).count();
             let text = match mode {
                 StrMode::Text => true,
@@ -345,7 +491,13 @@ fn finish(b: Builder, valid: Vec<bool>, name: &str) -> Column {
                 let v = codes
                     .iter()
                     .zip(&valid)
-                    .map(|(&k, &ok)| if ok { dict[k as usize].clone() } else { String::new() })
+                    .map(|(&k, &ok)| {
+                        if ok {
+                            dict[k as usize].clone()
+                        } else {
+                            String::new()
+                        }
+                    })
                     .collect();
                 ColumnData::Text(v)
             } else {

@@ -25,8 +25,16 @@ use crate::table::{PhysicalType, Table};
 const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 enum Sink {
-    Csv { out: BufWriter<std::fs::File>, delimiter: u8, cell: Vec<u8>, line: Vec<u8> },
-    Parquet { writer: ArrowWriter<std::fs::File>, schema: Arc<ArrowSchema> },
+    Csv {
+        out: BufWriter<std::fs::File>,
+        delimiter: u8,
+        cell: Vec<u8>,
+        line: Vec<u8>,
+    },
+    Parquet {
+        writer: Box<ArrowWriter<std::fs::File>>,
+        schema: Arc<ArrowSchema>,
+    },
 }
 
 /// Writes a table in batches that all share the first batch's layout
@@ -43,7 +51,13 @@ fn layout_of(table: &Table) -> Vec<(String, PhysicalType, bool)> {
         .columns()
         .iter()
         .map(|c| {
-            let date_only = matches!(c.data, crate::table::ColumnData::DateTime { date_only: true, .. });
+            let date_only = matches!(
+                c.data,
+                crate::table::ColumnData::DateTime {
+                    date_only: true,
+                    ..
+                }
+            );
             (c.name.clone(), c.physical_type(), date_only)
         })
         .collect()
@@ -56,7 +70,10 @@ impl TableWriter {
     /// they should be).
     pub fn create(path: &Path, layout: &Table) -> Result<Self> {
         if layout.n_cols() == 0 {
-            return Err(DataError::invalid(Location::file(path), "cannot write a table without columns"));
+            return Err(DataError::invalid(
+                Location::file(path),
+                "cannot write a table without columns",
+            ));
         }
         let file = AtomicFile::create(path)?;
         let format = format_from_extension(path).unwrap_or(Format::Csv);
@@ -76,7 +93,12 @@ impl TableWriter {
                 }
                 line.push(b'\n');
                 out.write_all(&line).map_err(|e| DataError::io(path, e))?;
-                Sink::Csv { out, delimiter, cell: Vec::new(), line }
+                Sink::Csv {
+                    out,
+                    delimiter,
+                    cell: Vec::new(),
+                    line,
+                }
             }
             Format::Parquet => {
                 let schema = arrow_schema(layout);
@@ -84,12 +106,23 @@ impl TableWriter {
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .build();
-                let writer = ArrowWriter::try_new(file.try_clone_file()?, schema.clone(), Some(props))
-                    .map_err(|e| DataError::invalid(Location::file(path), format!("cannot start Parquet output: {e}")))?;
-                Sink::Parquet { writer, schema }
+                let writer =
+                    ArrowWriter::try_new(file.try_clone_file()?, schema.clone(), Some(props))
+                        .map_err(|e| {
+                            DataError::invalid(
+                                Location::file(path),
+                                format!("cannot start Parquet output: {e}"),
+                            )
+                        })?;
+                Sink::Parquet { writer: Box::new(writer), schema }
             }
         };
-        Ok(TableWriter { file: Some(file), sink: Some(sink), layout: layout_of(layout), rows: 0 })
+        Ok(TableWriter {
+            file: Some(file),
+            sink: Some(sink),
+            layout: layout_of(layout),
+            rows: 0,
+        })
     }
 
     /// Rows written so far.
@@ -106,16 +139,29 @@ impl TableWriter {
     pub fn write_batch(&mut self, batch: &Table) -> Result<()> {
         let layout = layout_of(batch);
         if layout != self.layout {
-            let want: Vec<String> = self.layout.iter().map(|(n, t, _)| format!("{n}:{t}")).collect();
+            let want: Vec<String> = self
+                .layout
+                .iter()
+                .map(|(n, t, _)| format!("{n}:{t}"))
+                .collect();
             let got: Vec<String> = layout.iter().map(|(n, t, _)| format!("{n}:{t}")).collect();
             return Err(DataError::invalid(
                 Location::file(self.path()),
-                format!("batch layout [{}] differs from the first batch [{}]", got.join(", "), want.join(", ")),
+                format!(
+                    "batch layout [{}] differs from the first batch [{}]",
+                    got.join(", "),
+                    want.join(", ")
+                ),
             ));
         }
         let path = self.path().to_path_buf();
         match self.sink.as_mut() {
-            Some(Sink::Csv { out, delimiter, cell, line }) => {
+            Some(Sink::Csv {
+                out,
+                delimiter,
+                cell,
+                line,
+            }) => {
                 let cols = batch.columns();
                 for row in 0..batch.n_rows() {
                     line.clear();
@@ -137,11 +183,16 @@ impl TableWriter {
             }
             Some(Sink::Parquet { writer, schema }) => {
                 let rb = to_record_batch(batch, schema)?;
-                writer
-                    .write(&rb)
-                    .map_err(|e| DataError::invalid(Location::file(&path), format!("cannot write Parquet: {e}")))?;
+                writer.write(&rb).map_err(|e| {
+                    DataError::invalid(Location::file(&path), format!("cannot write Parquet: {e}"))
+                })?;
             }
-            None => return Err(DataError::invalid(Location::file(&path), "writer already finished")),
+            None => {
+                return Err(DataError::invalid(
+                    Location::file(&path),
+                    "writer already finished",
+                ));
+            }
         }
         self.rows += batch.n_rows();
         Ok(())
@@ -153,9 +204,9 @@ impl TableWriter {
         match self.sink.take() {
             Some(Sink::Csv { mut out, .. }) => out.flush().map_err(|e| DataError::io(&path, e))?,
             Some(Sink::Parquet { writer, .. }) => {
-                writer
-                    .close()
-                    .map_err(|e| DataError::invalid(Location::file(&path), format!("cannot finish Parquet: {e}")))?;
+                writer.close().map_err(|e| {
+                    DataError::invalid(Location::file(&path), format!("cannot finish Parquet: {e}"))
+                })?;
             }
             None => {}
         }
@@ -169,7 +220,9 @@ impl TableWriter {
 /// Appends `field` to `line`, quoted (RFC 4180) when it holds the
 /// delimiter, a quote, a line break or surrounding spaces.
 fn quote_into(field: &[u8], delimiter: u8, line: &mut Vec<u8>) {
-    let needs = field.iter().any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
+    let needs = field
+        .iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
         || field.first().is_some_and(u8::is_ascii_whitespace)
         || field.last().is_some_and(u8::is_ascii_whitespace);
     if !needs {

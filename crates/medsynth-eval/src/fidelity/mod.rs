@@ -42,7 +42,10 @@ pub struct QualityOptions {
 
 impl Default for QualityOptions {
     fn default() -> Self {
-        QualityOptions { real_correlation_threshold: 0.5, real_association_threshold: 0.3 }
+        QualityOptions {
+            real_correlation_threshold: 0.5,
+            real_association_threshold: 0.3,
+        }
     }
 }
 
@@ -127,7 +130,11 @@ pub struct QualityReport {
 /// Quality of `synthetic` against `real` under `schema`, with SDMetrics
 /// 0.32's default thresholds. Identifier and text columns are ignored;
 /// a schema column absent from either table is a user error naming it.
-pub fn quality_report(real: &Table, synthetic: &Table, schema: &Schema) -> Result<QualityReport, EvalError> {
+pub fn quality_report(
+    real: &Table,
+    synthetic: &Table,
+    schema: &Schema,
+) -> Result<QualityReport, EvalError> {
     quality_report_with(real, synthetic, schema, &QualityOptions::default())
 }
 
@@ -144,7 +151,12 @@ pub fn quality_report_with(
 
 /// Quality of table `s` against table `r` of an already prepared set (lets
 /// a full evaluation prepare train, holdout and synthetic only once).
-pub fn quality_from_prepared(p: &Prepared, r: usize, s: usize, options: &QualityOptions) -> Result<QualityReport, EvalError> {
+pub fn quality_from_prepared(
+    p: &Prepared,
+    r: usize,
+    s: usize,
+    options: &QualityOptions,
+) -> Result<QualityReport, EvalError> {
     if r >= p.n_rows.len() || s >= p.n_rows.len() {
         return Err(EvalError::Internal("table index out of range".into()));
     }
@@ -157,16 +169,27 @@ pub fn quality_from_prepared(p: &Prepared, r: usize, s: usize, options: &Quality
     let shapes: Vec<ColumnShape> = p.columns.iter().map(|c| column_shape(c, r, s, p)).collect();
     let pairs = pair_trends(p, r, s, options)?;
     let column_shapes = nan_mean(shapes.iter().filter_map(|c| c.score));
-    let column_pair_trends = nan_mean(pairs.iter().filter(|t| t.meets_threshold).filter_map(|t| t.score));
+    let column_pair_trends = nan_mean(
+        pairs
+            .iter()
+            .filter(|t| t.meets_threshold)
+            .filter_map(|t| t.score),
+    );
     let column_pair_trends_all_pairs = nan_mean(pairs.iter().filter_map(|t| t.score));
     let mean_wasserstein = nan_mean(shapes.iter().filter_map(|c| c.wasserstein));
     Ok(QualityReport {
-        quality: nan_mean([column_shapes, column_pair_trends].into_iter().filter(|v| !v.is_nan())),
+        quality: nan_mean(
+            [column_shapes, column_pair_trends]
+                .into_iter()
+                .filter(|v| !v.is_nan()),
+        ),
         column_shapes,
         column_pair_trends,
         column_pair_trends_all_pairs,
         quality_all_pairs: nan_mean(
-            [column_shapes, column_pair_trends_all_pairs].into_iter().filter(|v| !v.is_nan()),
+            [column_shapes, column_pair_trends_all_pairs]
+                .into_iter()
+                .filter(|v| !v.is_nan()),
         ),
         mean_wasserstein,
         options: *options,
@@ -184,7 +207,12 @@ fn nan_mean(values: impl IntoIterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
-fn column_shape(c: &crate::prepare::PreparedColumn, r: usize, s: usize, p: &Prepared) -> ColumnShape {
+fn column_shape(
+    c: &crate::prepare::PreparedColumn,
+    r: usize,
+    s: usize,
+    p: &Prepared,
+) -> ColumnShape {
     let (nr, ns) = (p.n_rows[r] as f64, p.n_rows[s] as f64);
     match &c.data {
         PreparedData::Numeric(n) => {
@@ -192,7 +220,9 @@ fn column_shape(c: &crate::prepare::PreparedColumn, r: usize, s: usize, p: &Prep
             let b = shapes::sorted_valid(&n.values[s]);
             let mr = 1.0 - a.len() as f64 / nr;
             let ms = 1.0 - b.len() as f64 / ns;
-            let range = (a.len() > 1).then(|| a[a.len() - 1] - a[0]).filter(|r| *r > 0.0);
+            let range = (a.len() > 1)
+                .then(|| a[a.len() - 1] - a[0])
+                .filter(|r| *r > 0.0);
             ColumnShape {
                 column: c.name.clone(),
                 kind: c.kind,
@@ -213,7 +243,10 @@ fn column_shape(c: &crate::prepare::PreparedColumn, r: usize, s: usize, p: &Prep
             let miss = cat.missing_code() as usize;
             let mr = cr[miss] as f64 / nr;
             let ms = cs[miss] as f64 / ns;
-            let new = (0..miss).filter(|&i| cr[i] == 0).map(|i| cs[i] as usize).sum();
+            let new = (0..miss)
+                .filter(|&i| cr[i] == 0)
+                .map(|i| cs[i] as usize)
+                .sum();
             ColumnShape {
                 column: c.name.clone(),
                 kind: c.kind,
@@ -231,11 +264,26 @@ fn column_shape(c: &crate::prepare::PreparedColumn, r: usize, s: usize, p: &Prep
     }
 }
 
-fn pair_trends(p: &Prepared, r: usize, s: usize, o: &QualityOptions) -> Result<Vec<PairTrend>, EvalError> {
-    let views_r: Vec<_> = p.columns.iter().map(|c| pairs::discrete_view(&c.data, r)).collect();
-    let views_s: Vec<_> = p.columns.iter().map(|c| pairs::discrete_view(&c.data, s)).collect();
+fn pair_trends(
+    p: &Prepared,
+    r: usize,
+    s: usize,
+    o: &QualityOptions,
+) -> Result<Vec<PairTrend>, EvalError> {
+    let views_r: Vec<_> = p
+        .columns
+        .iter()
+        .map(|c| pairs::discrete_view(&c.data, r))
+        .collect();
+    let views_s: Vec<_> = p
+        .columns
+        .iter()
+        .map(|c| pairs::discrete_view(&c.data, s))
+        .collect();
     let n = p.columns.len();
-    let list: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
+    let list: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
     let one = |&(i, j): &(usize, usize)| -> PairTrend {
         let (ci, cj) = (&p.columns[i], &p.columns[j]);
         match (&ci.data, &cj.data) {
@@ -247,7 +295,10 @@ fn pair_trends(p: &Prepared, r: usize, s: usize, o: &QualityOptions) -> Result<V
                 let (rc, sc) = if constant {
                     (None, None)
                 } else {
-                    (pairs::pearson(&a.values[r], &b.values[r]), pairs::pearson(&a.values[s], &b.values[s]))
+                    (
+                        pairs::pearson(&a.values[r], &b.values[r]),
+                        pairs::pearson(&a.values[s], &b.values[s]),
+                    )
                 };
                 let score = match (rc, sc) {
                     (Some(x), Some(y)) => Some(1.0 - (x - y).abs() / 2.0),
@@ -285,7 +336,9 @@ fn pair_trends(p: &Prepared, r: usize, s: usize, o: &QualityOptions) -> Result<V
     };
     // Pairs are independent; diabetes130 has ~1,100 of them over 70k rows,
     // so spread them over the available cores.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(list.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(list.len().max(1));
     if threads <= 1 || list.len() < 16 {
         return Ok(list.iter().map(one).collect());
     }
@@ -293,8 +346,10 @@ fn pair_trends(p: &Prepared, r: usize, s: usize, o: &QualityOptions) -> Result<V
     let one = &one;
     let mut out = Vec::with_capacity(list.len());
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            list.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = list
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
         for h in handles {
             match h.join() {
                 Ok(v) => out.extend(v),
@@ -325,7 +380,12 @@ mod tests {
         let x: Vec<_> = x.iter().map(|v| Some(*v)).collect();
         let y: Vec<_> = y.iter().map(|v| Some(*v)).collect();
         let c: Vec<_> = c.iter().map(|v| Some(*v)).collect();
-        Table::new(vec![Column::from_f64("x", &x), Column::from_f64("y", &y), Column::from_strs("c", &c)]).unwrap()
+        Table::new(vec![
+            Column::from_f64("x", &x),
+            Column::from_f64("y", &y),
+            Column::from_strs("c", &c),
+        ])
+        .unwrap()
     }
 
     #[test]

@@ -42,13 +42,19 @@ pub(crate) fn discrete_view(data: &PreparedData, t: usize) -> DiscreteView {
 }
 
 fn categorical_view(c: &CategoricalData, t: usize) -> DiscreteView {
-    DiscreteView { codes: c.codes[t].clone(), n_codes: c.n_codes() }
+    DiscreteView {
+        codes: c.codes[t].clone(),
+        n_codes: c.n_codes(),
+    }
 }
 
 fn numeric_view(n: &NumericData, t: usize) -> DiscreteView {
     let edges = histogram_bin_edges(&n.values[t]);
     let codes = n.values[t].iter().map(|&v| digitize(v, &edges)).collect();
-    DiscreteView { codes, n_codes: N_BINS + 2 }
+    DiscreteView {
+        codes,
+        n_codes: N_BINS + 2,
+    }
 }
 
 /// `np.histogram_bin_edges(values_without_nan, bins=10)`: 11 edges from min
@@ -105,7 +111,10 @@ pub(crate) fn joint_counts(a: &DiscreteView, b: &DiscreteView) -> JointCounts {
         for (&x, &y) in a.codes.iter().zip(&b.codes) {
             counts[x as usize * b.n_codes + y as usize] += 1;
         }
-        JointCounts::Dense { counts, n2: b.n_codes }
+        JointCounts::Dense {
+            counts,
+            n2: b.n_codes,
+        }
     } else {
         let mut map = HashMap::new();
         for (&x, &y) in a.codes.iter().zip(&b.codes) {
@@ -138,7 +147,12 @@ impl JointCounts {
 
 /// `1 − TVD` of the two joint frequency tables (SDMetrics'
 /// `ContingencySimilarity` score), over the union of observed cells.
-pub(crate) fn contingency_similarity(real: &JointCounts, n_real: usize, synth: &JointCounts, n_synth: usize) -> Option<f64> {
+pub(crate) fn contingency_similarity(
+    real: &JointCounts,
+    n_real: usize,
+    synth: &JointCounts,
+    n_synth: usize,
+) -> Option<f64> {
     if n_real == 0 || n_synth == 0 {
         return None;
     }
@@ -243,7 +257,11 @@ mod tests {
         assert_eq!(digitize(0.0, &e), 1);
         assert_eq!(digitize(0.5, &e), 1);
         assert_eq!(digitize(1.0, &e), 2);
-        assert_eq!(digitize(10.0, &e), 11, "the maximum falls past the last edge");
+        assert_eq!(
+            digitize(10.0, &e),
+            11,
+            "the maximum falls past the last edge"
+        );
         assert_eq!(digitize(f64::NAN, &e), 11, "NaN shares the maximum's index");
         let c = histogram_bin_edges(&[3.0, 3.0]);
         assert_eq!((c[0], c[10]), (2.5, 3.5));
@@ -252,11 +270,20 @@ mod tests {
 
     #[test]
     fn cramers_v_of_perfect_and_no_association() {
-        let a = DiscreteView { codes: vec![0, 0, 1, 1], n_codes: 2 };
-        let b = DiscreteView { codes: vec![1, 1, 0, 0], n_codes: 2 };
+        let a = DiscreteView {
+            codes: vec![0, 0, 1, 1],
+            n_codes: 2,
+        };
+        let b = DiscreteView {
+            codes: vec![1, 1, 0, 0],
+            n_codes: 2,
+        };
         let v = cramers_v(&joint_counts(&a, &b)).unwrap();
         assert!((v - 1.0).abs() < 1e-12);
-        let c = DiscreteView { codes: vec![0, 1, 0, 1], n_codes: 2 };
+        let c = DiscreteView {
+            codes: vec![0, 1, 0, 1],
+            n_codes: 2,
+        };
         assert!(cramers_v(&joint_counts(&a, &c)).unwrap().abs() < 1e-12);
         // scipy docs example: obs4x2 -> 0.18617813077483678
         let obs = [[100u32, 150], [203, 322], [420, 700], [320, 210]];
@@ -269,15 +296,33 @@ mod tests {
                 }
             }
         }
-        let v = cramers_v(&joint_counts(&DiscreteView { codes: x, n_codes: 4 }, &DiscreteView { codes: y, n_codes: 2 }));
+        let v = cramers_v(&joint_counts(
+            &DiscreteView {
+                codes: x,
+                n_codes: 4,
+            },
+            &DiscreteView {
+                codes: y,
+                n_codes: 2,
+            },
+        ));
         assert!((v.unwrap() - 0.186_178_130_774_836_78).abs() < 1e-12);
     }
 
     #[test]
     fn contingency_similarity_counts_new_cells() {
-        let a = DiscreteView { codes: vec![0, 1], n_codes: 3 };
-        let b = DiscreteView { codes: vec![0, 0], n_codes: 3 };
-        let c = DiscreteView { codes: vec![0, 2], n_codes: 3 };
+        let a = DiscreteView {
+            codes: vec![0, 1],
+            n_codes: 3,
+        };
+        let b = DiscreteView {
+            codes: vec![0, 0],
+            n_codes: 3,
+        };
+        let c = DiscreteView {
+            codes: vec![0, 2],
+            n_codes: 3,
+        };
         let s = contingency_similarity(&joint_counts(&a, &b), 2, &joint_counts(&a, &c), 2).unwrap();
         assert!((s - 0.5).abs() < 1e-12);
     }

@@ -64,7 +64,11 @@ pub fn tv_complement(counts_real: &[u64], counts_synth: &[u64]) -> Option<f64> {
 /// (missing dropped), i.e. the area between their CDFs, divided by the real
 /// range so that 0.05 means "5 % of the real range" whatever the unit.
 /// `None` when a side is empty or the real range is zero.
-pub fn wasserstein_normalised(real_sorted: &[f64], synth_sorted: &[f64], real_range: Option<f64>) -> Option<f64> {
+pub fn wasserstein_normalised(
+    real_sorted: &[f64],
+    synth_sorted: &[f64],
+    real_range: Option<f64>,
+) -> Option<f64> {
     let range = real_range?;
     if real_sorted.is_empty() || synth_sorted.is_empty() {
         return None;
@@ -115,7 +119,9 @@ pub fn category_coverage(counts_real: &[u64], counts_synth: &[u64]) -> Option<f6
     if real_levels == 0 {
         return None;
     }
-    let covered = (0..k).filter(|&i| counts_real[i] > 0 && counts_synth[i] > 0).count();
+    let covered = (0..k)
+        .filter(|&i| counts_real[i] > 0 && counts_synth[i] > 0)
+        .count();
     Some(covered as f64 / real_levels as f64)
 }
 
@@ -128,7 +134,10 @@ mod tests {
     /// observed value of |F_a(x) − F_b(x)|.
     fn ks_naive(a: &[f64], b: &[f64]) -> f64 {
         let cdf = |s: &[f64], x: f64| s.iter().filter(|&&v| v <= x).count() as f64 / s.len() as f64;
-        a.iter().chain(b).map(|&x| (cdf(a, x) - cdf(b, x)).abs()).fold(0.0, f64::max)
+        a.iter()
+            .chain(b)
+            .map(|&x| (cdf(a, x) - cdf(b, x)).abs())
+            .fold(0.0, f64::max)
     }
 
     #[test]

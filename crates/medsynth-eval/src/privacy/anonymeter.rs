@@ -77,7 +77,15 @@ pub fn success_rate(n_total: usize, n_success: usize) -> (f64, f64) {
 }
 
 /// The residual risk over the control with propagated error, bounded.
-pub fn risk(n: usize, success: usize, n_control: usize, control: usize, n_base: usize, base: usize, what: &str) -> Risk {
+pub fn risk(
+    n: usize,
+    success: usize,
+    n_control: usize,
+    control: usize,
+    n_base: usize,
+    base: usize,
+    what: &str,
+) -> Risk {
     let (a, ea) = success_rate(n, success);
     let (c, ec) = success_rate(n_control, control);
     let (b, _) = success_rate(n_base, base);
@@ -106,7 +114,9 @@ pub fn risk(n: usize, success: usize, n_control: usize, control: usize, n_base: 
 fn risk_verdict(what: &str, r: &Risk) -> String {
     let pct = |x: f64| x * 100.0;
     if r.n_attacks == 0 {
-        return format!("The {what} attack could not be run on this data (no usable attack was found).");
+        return format!(
+            "The {what} attack could not be run on this data (no usable attack was found)."
+        );
     }
     if r.baseline_rate >= r.attack_rate {
         return format!(
@@ -158,7 +168,13 @@ pub struct AnonymeterOptions {
 
 impl Default for AnonymeterOptions {
     fn default() -> Self {
-        AnonymeterOptions { n_attacks: 500, max_synthetic: 10_000, secrets: Vec::new(), max_secrets: 12, seed: 0 }
+        AnonymeterOptions {
+            n_attacks: 500,
+            max_synthetic: 10_000,
+            secrets: Vec::new(),
+            max_secrets: 12,
+            seed: 0,
+        }
     }
 }
 
@@ -203,7 +219,12 @@ fn singles_out(e: &Encoded, pred: &[Cond]) -> bool {
 /// Predicate built from row values: `row_of(j)` gives the row whose value
 /// column `j` takes (the same row for the attack, random rows for the
 /// baseline).
-fn predicate(e: &Encoded, cols: &[usize], medians: &[f32], mut row_of: impl FnMut() -> usize) -> Vec<Cond> {
+fn predicate(
+    e: &Encoded,
+    cols: &[usize],
+    medians: &[f32],
+    mut row_of: impl FnMut() -> usize,
+) -> Vec<Cond> {
     cols.iter()
         .map(|&c| {
             let r = row_of();
@@ -224,11 +245,20 @@ fn predicate(e: &Encoded, cols: &[usize], medians: &[f32], mut row_of: impl FnMu
         .collect()
 }
 
-fn singling_out(ori: &Encoded, control: &Encoded, syn: &Encoded, opts: &AnonymeterOptions, rng: &mut ChaCha8Rng) -> Risk {
+fn singling_out(
+    ori: &Encoded,
+    control: &Encoded,
+    syn: &Encoded,
+    opts: &AnonymeterOptions,
+    rng: &mut ChaCha8Rng,
+) -> Risk {
     let width = syn.pn + syn.pc;
     let medians: Vec<f32> = (0..syn.pn)
         .map(|j| {
-            let mut v: Vec<f32> = (0..syn.n).map(|i| syn.num[i * syn.pn + j]).filter(|&x| x != MISSING).collect();
+            let mut v: Vec<f32> = (0..syn.n)
+                .map(|i| syn.num[i * syn.pn + j])
+                .filter(|&x| x != MISSING)
+                .collect();
             v.sort_by(f32::total_cmp);
             v.get(v.len() / 2).copied().unwrap_or(0.0)
         })
@@ -254,13 +284,27 @@ fn singling_out(ori: &Encoded, control: &Encoded, syn: &Encoded, opts: &Anonymet
     }
     let count = |e: &Encoded, qs: &[Vec<Cond>]| qs.iter().filter(|q| singles_out(e, q)).count();
     let n = queries.len();
-    risk(n, count(ori, &queries), n, count(control, &queries), n, count(ori, &baseline), "singling-out")
+    risk(
+        n,
+        count(ori, &queries),
+        n,
+        count(control, &queries),
+        n,
+        count(ori, &baseline),
+        "singling-out",
+    )
 }
 
 fn split_columns(e: &Encoded) -> (Subset, Subset) {
     let (hn, hc) = (e.pn / 2, e.pc.div_ceil(2));
-    let a = Subset { num: (0..hn).collect(), cat: (0..hc).collect() };
-    let b = Subset { num: (hn..e.pn).collect(), cat: (hc..e.pc).collect() };
+    let a = Subset {
+        num: (0..hn).collect(),
+        cat: (0..hc).collect(),
+    };
+    let b = Subset {
+        num: (hn..e.pn).collect(),
+        cat: (hc..e.pc).collect(),
+    };
     // A side without columns cannot link anything: give it one column.
     (a, b)
 }
@@ -273,10 +317,15 @@ fn linkability(ori: &Encoded, control: &Encoded, syn: &Encoded, rng: &mut ChaCha
     let links = |targets: &Encoded| {
         let na = knn(targets, syn, 1, &a);
         let nb = knn(targets, syn, 1, &b);
-        na.iter().zip(&nb).filter(|(x, y)| x.iter().any(|p| y.iter().any(|q| q.1 == p.1))).count()
+        na.iter()
+            .zip(&nb)
+            .filter(|(x, y)| x.iter().any(|p| y.iter().any(|q| q.1 == p.1)))
+            .count()
     };
     let (n, nc) = (ori.n, control.n);
-    let base = (0..n).filter(|_| rng.random_range(0..syn.n) == rng.random_range(0..syn.n)).count();
+    let base = (0..n)
+        .filter(|_| rng.random_range(0..syn.n) == rng.random_range(0..syn.n))
+        .count();
     risk(n, links(ori), nc, links(control), n, base, "linkability")
 }
 
@@ -296,7 +345,10 @@ fn inference(
     }
     let correct = |truth_e: &Encoded, t: usize, guess_row: usize| -> bool {
         if secret < syn.pn {
-            let (x, g) = (truth_e.num[t * truth_e.pn + secret], syn.num[guess_row * syn.pn + secret]);
+            let (x, g) = (
+                truth_e.num[t * truth_e.pn + secret],
+                syn.num[guess_row * syn.pn + secret],
+            );
             if x == MISSING || g == MISSING {
                 return x == g;
             }
@@ -313,11 +365,24 @@ fn inference(
         knn(targets, syn, 1, &aux)
             .iter()
             .enumerate()
-            .filter(|(t, nb)| nb.first().is_some_and(|p| correct(targets, *t, p.1 as usize)))
+            .filter(|(t, nb)| {
+                nb.first()
+                    .is_some_and(|p| correct(targets, *t, p.1 as usize))
+            })
             .count()
     };
-    let base = (0..ori.n).filter(|&t| correct(ori, t, rng.random_range(0..syn.n))).count();
-    risk(ori.n, success(ori), control.n, success(control), ori.n, base, "inference")
+    let base = (0..ori.n)
+        .filter(|&t| correct(ori, t, rng.random_range(0..syn.n)))
+        .count();
+    risk(
+        ori.n,
+        success(ori),
+        control.n,
+        success(control),
+        ori.n,
+        base,
+        "inference",
+    )
 }
 
 /// Runs the three attacks. `train`, `holdout` and `synthetic` are encoded in
@@ -342,7 +407,10 @@ pub fn anonymeter_encoded(
     let secrets: Vec<usize> = if opts.secrets.is_empty() {
         (0..names.len().min(opts.max_secrets)).collect()
     } else {
-        opts.secrets.iter().filter_map(|s| names.iter().position(|n| n == s)).collect()
+        opts.secrets
+            .iter()
+            .filter_map(|s| names.iter().position(|n| n == s))
+            .collect()
     };
     let mut inf: Vec<InferenceRisk> = if syn.n == 0 {
         Vec::new()
@@ -357,7 +425,12 @@ pub fn anonymeter_encoded(
     };
     inf.sort_by(|a, b| b.risk.value.total_cmp(&a.risk.value));
     let inference_max = inf.first().map_or(0.0, |r| r.risk.value);
-    AnonymeterReport { singling_out: singling, linkability: link, inference: inf, inference_max }
+    AnonymeterReport {
+        singling_out: singling,
+        linkability: link,
+        inference: inf,
+        inference_max,
+    }
 }
 
 #[cfg(test)]
@@ -381,7 +454,11 @@ mod tests {
         assert!(r.verdict.contains("Investigate"), "{}", r.verdict);
         let none = risk(500, 100, 500, 120, 500, 10, "inference");
         assert_eq!(none.value, 0.0);
-        assert!(none.verdict.contains("not a privacy guarantee"), "{}", none.verdict);
+        assert!(
+            none.verdict.contains("not a privacy guarantee"),
+            "{}",
+            none.verdict
+        );
     }
 
     proptest! {

@@ -46,8 +46,16 @@ impl Quantiles {
             let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
             v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
         };
-        let mean = if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 };
-        Quantiles { p5: q(0.05), median: q(0.5), mean }
+        let mean = if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        Quantiles {
+            p5: q(0.05),
+            median: q(0.5),
+            mean,
+        }
     }
 }
 
@@ -85,7 +93,11 @@ pub struct DcrReport {
 }
 
 fn row_key(e: &Encoded, i: usize) -> Vec<u32> {
-    e.num_row(i).iter().map(|x| x.to_bits()).chain(e.cat_row(i).iter().copied()).collect()
+    e.num_row(i)
+        .iter()
+        .map(|x| x.to_bits())
+        .chain(e.cat_row(i).iter().copied())
+        .collect()
 }
 
 /// Random subset of `0..n` of size `min(k, n)`, sorted (deterministic).
@@ -99,7 +111,13 @@ pub(crate) fn subset(n: usize, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
 }
 
 /// Computes the DCR report on already encoded tables.
-pub fn dcr_encoded(train: &Encoded, holdout: &Encoded, synthetic: &Encoded, seed: u64, max_queries: usize) -> DcrReport {
+pub fn dcr_encoded(
+    train: &Encoded,
+    holdout: &Encoded,
+    synthetic: &Encoded,
+    seed: u64,
+    max_queries: usize,
+) -> DcrReport {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xD0C5);
     let synth_q = synthetic.take(&subset(synthetic.n, max_queries, &mut rng));
     let hold_q = holdout.take(&subset(holdout.n, max_queries, &mut rng));
@@ -110,21 +128,55 @@ pub fn dcr_encoded(train: &Encoded, holdout: &Encoded, synthetic: &Encoded, seed
     let d_ssub = nearest_distance(&synth_q, &train_sub);
     let d_sh = nearest_distance(&synth_q, holdout);
     let share = |a: &[f32], b: &[f32]| {
-        let s: f64 = a.iter().zip(b).map(|(x, y)| if x < y { 1.0 } else if x == y { 0.5 } else { 0.0 }).sum();
-        if a.is_empty() { f64::NAN } else { s / a.len() as f64 }
+        let s: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| {
+                if x < y {
+                    1.0
+                } else if x == y {
+                    0.5
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        if a.is_empty() {
+            f64::NAN
+        } else {
+            s / a.len() as f64
+        }
     };
     let share_closer = share(&d_ssub, &d_sh);
     let share_full = share(&d_st, &d_sh);
 
     let train_keys: HashSet<Vec<u32>> = (0..train.n).map(|i| row_key(train, i)).collect();
-    let exact = (0..synthetic.n).filter(|&i| train_keys.contains(&row_key(synthetic, i))).count();
-    let hold_exact = (0..holdout.n).filter(|&i| train_keys.contains(&row_key(holdout, i))).count();
-    let exact_share = if synthetic.n > 0 { exact as f64 / synthetic.n as f64 } else { f64::NAN };
-    let hold_share = if holdout.n > 0 { hold_exact as f64 / holdout.n as f64 } else { f64::NAN };
+    let exact = (0..synthetic.n)
+        .filter(|&i| train_keys.contains(&row_key(synthetic, i)))
+        .count();
+    let hold_exact = (0..holdout.n)
+        .filter(|&i| train_keys.contains(&row_key(holdout, i)))
+        .count();
+    let exact_share = if synthetic.n > 0 {
+        exact as f64 / synthetic.n as f64
+    } else {
+        f64::NAN
+    };
+    let hold_share = if holdout.n > 0 {
+        hold_exact as f64 / holdout.n as f64
+    } else {
+        f64::NAN
+    };
 
     let synth_to_train = Quantiles::of(&d_st);
     let holdout_to_train = Quantiles::of(&d_ht);
-    let verdict = verdict(share_closer, exact_share, hold_share, &synth_to_train, &holdout_to_train);
+    let verdict = verdict(
+        share_closer,
+        exact_share,
+        hold_share,
+        &synth_to_train,
+        &holdout_to_train,
+    );
     DcrReport {
         share_closer_to_train: share_closer,
         share_closer_to_full_train: share_full,
@@ -191,20 +243,34 @@ mod tests {
     }
 
     fn enc(vals: &[f32]) -> Encoded {
-        Encoded { n: vals.len(), pn: 1, pc: 0, num: vals.to_vec(), cat: vec![] }
+        Encoded {
+            n: vals.len(),
+            pn: 1,
+            pc: 0,
+            num: vals.to_vec(),
+            cat: vec![],
+        }
     }
 
     #[test]
     fn copies_are_counted_and_pulled_to_train() {
-        let train = enc(&(0..100).map(|i| i as f32 / 100.0 + 0.001).collect::<Vec<_>>());
-        let holdout = enc(&(0..50).map(|i| i as f32 / 50.0 + 0.0057).collect::<Vec<_>>());
+        let train = enc(&(0..100)
+            .map(|i| i as f32 / 100.0 + 0.001)
+            .collect::<Vec<_>>());
+        let holdout = enc(&(0..50)
+            .map(|i| i as f32 / 50.0 + 0.0057)
+            .collect::<Vec<_>>());
         let synth = train.clone();
         let r = dcr_encoded(&train, &holdout, &synth, 1, 25_000);
         assert_eq!(r.exact_copies, 100);
         assert_eq!(r.synth_to_train.median, 0.0);
         // Half of train is in the size-matched subset (distance 0); the rest
         // are nearer to train or holdout depending on the grid offsets.
-        assert!(r.share_closer_to_train >= 0.5, "{}", r.share_closer_to_train);
+        assert!(
+            r.share_closer_to_train >= 0.5,
+            "{}",
+            r.share_closer_to_train
+        );
         assert!((r.share_closer_to_full_train - 1.0).abs() < 1e-12);
         assert!(r.verdict.contains("not a privacy guarantee"));
     }

@@ -54,7 +54,13 @@ impl Encoded {
             num.extend_from_slice(&self.num[i * self.pn..(i + 1) * self.pn]);
             cat.extend_from_slice(&self.cat[i * self.pc..(i + 1) * self.pc]);
         }
-        Encoded { n: idx.len(), pn: self.pn, pc: self.pc, num, cat }
+        Encoded {
+            n: idx.len(),
+            pn: self.pn,
+            pc: self.pc,
+            num,
+            cat,
+        }
     }
 
     /// Number of columns (the Gower denominator).
@@ -75,14 +81,21 @@ impl Encoded {
 /// (identifiers and free text are never compared — they are masked, not
 /// synthesised).
 pub fn attack_columns(schema: &Schema) -> Vec<(String, bool)> {
-    schema.modelled().map(|c| (c.name.clone(), c.kind.is_numeric())).collect()
+    schema
+        .modelled()
+        .map(|c| (c.name.clone(), c.kind.is_numeric()))
+        .collect()
 }
 
 impl GowerSpace {
     /// Builds the space from the train table: ranges of numeric columns,
     /// category levels seen in train. Checks that every named table has
     /// every column.
-    pub fn fit(train: &Table, schema: &Schema, tables: &[(&str, &Table)]) -> Result<GowerSpace, EvalError> {
+    pub fn fit(
+        train: &Table,
+        schema: &Schema,
+        tables: &[(&str, &Table)],
+    ) -> Result<GowerSpace, EvalError> {
         let cols = attack_columns(schema);
         if cols.is_empty() {
             return Err(EvalError::Invalid(
@@ -90,24 +103,43 @@ impl GowerSpace {
             ));
         }
         for (name, table) in std::iter::once(&("train", train)).chain(tables.iter()) {
-            let missing: Vec<String> =
-                cols.iter().filter(|(c, _)| table.column(c).is_none()).map(|(c, _)| c.clone()).collect();
+            let missing: Vec<String> = cols
+                .iter()
+                .filter(|(c, _)| table.column(c).is_none())
+                .map(|(c, _)| c.clone())
+                .collect();
             if !missing.is_empty() {
-                return Err(EvalError::MissingColumns { table: (*name).to_string(), columns: missing });
+                return Err(EvalError::MissingColumns {
+                    table: (*name).to_string(),
+                    columns: missing,
+                });
             }
         }
-        let mut space = GowerSpace { numeric: Vec::new(), categorical: Vec::new() };
+        let mut space = GowerSpace {
+            numeric: Vec::new(),
+            categorical: Vec::new(),
+        };
         for (name, numeric) in cols {
-            let Some(col) = train.column(&name) else { continue };
+            let Some(col) = train.column(&name) else {
+                continue;
+            };
             if numeric {
                 let values = numbers(col, "train")?;
                 let (lo, hi) = values
                     .iter()
                     .flatten()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                        (a.min(v), b.max(v))
+                    });
                 let range = hi - lo;
-                let inv = if range.is_finite() && range > 0.0 { 1.0 / range } else { 1.0 };
-                space.numeric.push((name, if lo.is_finite() { lo } else { 0.0 }, inv));
+                let inv = if range.is_finite() && range > 0.0 {
+                    1.0 / range
+                } else {
+                    1.0
+                };
+                space
+                    .numeric
+                    .push((name, if lo.is_finite() { lo } else { 0.0 }, inv));
             } else {
                 let mut levels = HashMap::new();
                 for r in 0..col.len() {
@@ -155,19 +187,30 @@ impl GowerSpace {
                 };
             }
         }
-        Ok(Encoded { n, pn, pc, num, cat })
+        Ok(Encoded {
+            n,
+            pn,
+            pc,
+            num,
+            cat,
+        })
     }
 
     /// Names of the columns in Gower order: numeric first, then categorical.
     pub fn column_names(&self) -> Vec<String> {
-        self.numeric.iter().map(|c| c.0.clone()).chain(self.categorical.iter().map(|c| c.0.clone())).collect()
+        self.numeric
+            .iter()
+            .map(|c| c.0.clone())
+            .chain(self.categorical.iter().map(|c| c.0.clone()))
+            .collect()
     }
 }
 
 fn column<'a>(table: &'a Table, name: &str, table_name: &str) -> Result<&'a Column, EvalError> {
-    table
-        .column(name)
-        .ok_or_else(|| EvalError::MissingColumns { table: table_name.to_string(), columns: vec![name.to_string()] })
+    table.column(name).ok_or_else(|| EvalError::MissingColumns {
+        table: table_name.to_string(),
+        columns: vec![name.to_string()],
+    })
 }
 
 /// The cells of a numeric-kind column as numbers. A column stored as text
@@ -185,7 +228,9 @@ pub(crate) fn numbers(col: &Column, table_name: &str) -> Result<Vec<Option<f64>>
                         table: table_name.to_string(),
                         row: r + 1,
                         column: col.name.clone(),
-                        message: format!("'{s}' is not a number, but the schema says the column is numeric"),
+                        message: format!(
+                            "'{s}' is not a number, but the schema says the column is numeric"
+                        ),
                     });
                 }
             },
@@ -211,7 +256,10 @@ mod tests {
 
     fn schema() -> Schema {
         Schema {
-            columns: vec![ColumnSchema::new("x", Kind::Continuous), ColumnSchema::new("c", Kind::Categorical)],
+            columns: vec![
+                ColumnSchema::new("x", Kind::Continuous),
+                ColumnSchema::new("c", Kind::Categorical),
+            ],
         }
     }
 
@@ -250,6 +298,9 @@ mod tests {
         ])
         .unwrap();
         let err = s.encode(&bad, "synthetic").unwrap_err().to_string();
-        assert!(err.contains("row 2") && err.contains("'x'") && err.contains("abc"), "{err}");
+        assert!(
+            err.contains("row 2") && err.contains("'x'") && err.contains("abc"),
+            "{err}"
+        );
     }
 }

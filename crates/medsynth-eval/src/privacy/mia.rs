@@ -57,8 +57,11 @@ pub fn auc(members: &[f64], non_members: &[f64]) -> Option<f64> {
     if m == 0 || n == 0 {
         return None;
     }
-    let mut all: Vec<(f64, bool)> =
-        members.iter().map(|&s| (s, true)).chain(non_members.iter().map(|&s| (s, false))).collect();
+    let mut all: Vec<(f64, bool)> = members
+        .iter()
+        .map(|&s| (s, true))
+        .chain(non_members.iter().map(|&s| (s, false)))
+        .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut rank_sum = 0.0;
     let mut i = 0;
@@ -78,8 +81,11 @@ pub fn auc(members: &[f64], non_members: &[f64]) -> Option<f64> {
 /// tied scores move both rates at once.
 pub fn roc_curve(members: &[f64], non_members: &[f64]) -> Vec<[f64; 2]> {
     let (m, n) = (members.len() as f64, non_members.len() as f64);
-    let mut all: Vec<(f64, bool)> =
-        members.iter().map(|&s| (s, true)).chain(non_members.iter().map(|&s| (s, false))).collect();
+    let mut all: Vec<(f64, bool)> = members
+        .iter()
+        .map(|&s| (s, true))
+        .chain(non_members.iter().map(|&s| (s, false)))
+        .collect();
     all.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut pts = vec![[0.0, 0.0]];
     let (mut tp, mut fp) = (0.0, 0.0);
@@ -94,7 +100,10 @@ pub fn roc_curve(members: &[f64], non_members: &[f64]) -> Vec<[f64; 2]> {
             }
             j += 1;
         }
-        pts.push([if n > 0.0 { fp / n } else { 0.0 }, if m > 0.0 { tp / m } else { 0.0 }]);
+        pts.push([
+            if n > 0.0 { fp / n } else { 0.0 },
+            if m > 0.0 { tp / m } else { 0.0 },
+        ]);
         i = j;
     }
     pts
@@ -103,7 +112,10 @@ pub fn roc_curve(members: &[f64], non_members: &[f64]) -> Vec<[f64; 2]> {
 /// The highest TPR reachable with FPR ≤ `max_fpr` (no interpolation between
 /// thresholds: an attacker must pick an actual threshold).
 pub fn tpr_at_fpr(roc: &[[f64; 2]], max_fpr: f64) -> f64 {
-    roc.iter().filter(|p| p[0] <= max_fpr + 1e-12).map(|p| p[1]).fold(0.0, f64::max)
+    roc.iter()
+        .filter(|p| p[0] <= max_fpr + 1e-12)
+        .map(|p| p[1])
+        .fold(0.0, f64::max)
 }
 
 /// Hanley & McNeil (1982) 95 % interval of an AUC.
@@ -114,7 +126,8 @@ pub fn auc_interval(auc: f64, m: usize, n: usize) -> [f64; 2] {
     }
     let q1 = auc / (2.0 - auc);
     let q2 = 2.0 * auc * auc / (1.0 + auc);
-    let var = (auc * (1.0 - auc) + (m - 1.0) * (q1 - auc * auc) + (n - 1.0) * (q2 - auc * auc)) / (m * n);
+    let var =
+        (auc * (1.0 - auc) + (m - 1.0) * (q1 - auc * auc) + (n - 1.0) * (q2 - auc * auc)) / (m * n);
     let se = var.max(0.0).sqrt();
     [(auc - 1.96 * se).max(0.0), (auc + 1.96 * se).min(1.0)]
 }
@@ -164,7 +177,9 @@ fn thin(points: &[[f64; 2]], max: usize) -> Vec<[f64; 2]> {
         return points.to_vec();
     }
     let step = (points.len() - 1) as f64 / (max - 1) as f64;
-    (0..max).map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)]).collect()
+    (0..max)
+        .map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)])
+        .collect()
 }
 
 #[cfg(test)]
@@ -203,12 +218,23 @@ mod tests {
 
     #[test]
     fn verdict_never_says_safe() {
-        for (m, n) in [(vec![1.0, 2.0], vec![1.5, 2.5]), (vec![5.0; 30], vec![0.0; 30])] {
+        for (m, n) in [
+            (vec![1.0, 2.0], vec![1.5, 2.5]),
+            (vec![5.0; 30], vec![0.0; 30]),
+        ] {
             let r = attack_result("distance", &m, &n);
-            assert!(!r.verdict.to_lowercase().contains("safe to"), "{}", r.verdict);
+            assert!(
+                !r.verdict.to_lowercase().contains("safe to"),
+                "{}",
+                r.verdict
+            );
         }
         let leak = attack_result("distance", &[5.0; 30], &[0.0; 30]);
-        assert!(leak.verdict.contains("leaks membership"), "{}", leak.verdict);
+        assert!(
+            leak.verdict.contains("leaks membership"),
+            "{}",
+            leak.verdict
+        );
     }
 
     proptest! {

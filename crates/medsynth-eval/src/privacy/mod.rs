@@ -76,7 +76,13 @@ pub fn dcr_report(
     seed: u64,
 ) -> Result<DcrReport, EvalError> {
     let (_, tr, ho, sy) = encode_all(train, holdout, synthetic, schema)?;
-    Ok(dcr::dcr_encoded(&tr, &ho, &sy, seed, PrivacyOptions::default().max_dcr_rows))
+    Ok(dcr::dcr_encoded(
+        &tr,
+        &ho,
+        &sy,
+        seed,
+        PrivacyOptions::default().max_dcr_rows,
+    ))
 }
 
 fn encode_all(
@@ -85,12 +91,20 @@ fn encode_all(
     synthetic: &Table,
     schema: &Schema,
 ) -> Result<(GowerSpace, Encoded, Encoded, Encoded), EvalError> {
-    for (name, t) in [("train", train), ("holdout", holdout), ("synthetic", synthetic)] {
+    for (name, t) in [
+        ("train", train),
+        ("holdout", holdout),
+        ("synthetic", synthetic),
+    ] {
         if t.n_rows() == 0 {
             return Err(EvalError::Invalid(format!("the {name} table has no rows")));
         }
     }
-    let mut space = GowerSpace::fit(train, schema, &[("holdout", holdout), ("synthetic", synthetic)])?;
+    let mut space = GowerSpace::fit(
+        train,
+        schema,
+        &[("holdout", holdout), ("synthetic", synthetic)],
+    )?;
     let tr = space.encode(train, "train")?;
     let ho = space.encode(holdout, "holdout")?;
     let sy = space.encode(synthetic, "synthetic")?;
@@ -98,7 +112,13 @@ fn encode_all(
 }
 
 /// Membership attacks on encoded tables (design in [`mia`]).
-pub fn mia_encoded(train: &Encoded, holdout: &Encoded, synthetic: &Encoded, seed: u64, max_rows: usize) -> MiaReport {
+pub fn mia_encoded(
+    train: &Encoded,
+    holdout: &Encoded,
+    synthetic: &Encoded,
+    seed: u64,
+    max_rows: usize,
+) -> MiaReport {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1A1A);
     let mut hold_idx: Vec<usize> = (0..holdout.n).collect();
     hold_idx.shuffle(&mut rng);
@@ -118,14 +138,25 @@ pub fn mia_encoded(train: &Encoded, holdout: &Encoded, synthetic: &Encoded, seed
     const EPS: f64 = 1e-3;
     let density = |d_syn: &[f32], q: &Encoded| -> Vec<f64> {
         let d_ref = nn::nearest_distance(q, &reference);
-        d_syn.iter().zip(&d_ref).map(|(&s, &r)| (f64::from(r) + EPS).ln() - (f64::from(s) + EPS).ln()).collect()
+        d_syn
+            .iter()
+            .zip(&d_ref)
+            .map(|(&s, &r)| (f64::from(r) + EPS).ln() - (f64::from(s) + EPS).ln())
+            .collect()
     };
     let density_ratio = if reference.n == 0 {
         mia::attack_result("density-ratio", &[], &[])
     } else {
-        mia::attack_result("density-ratio", &density(&d_mem, &members), &density(&d_non, &non))
+        mia::attack_result(
+            "density-ratio",
+            &density(&d_mem, &members),
+            &density(&d_non, &non),
+        )
     };
-    MiaReport { distance, density_ratio }
+    MiaReport {
+        distance,
+        density_ratio,
+    }
 }
 
 /// Runs every privacy metric. `secrets` (for the inference attack) default
@@ -142,7 +173,15 @@ pub fn privacy_report(
     // Each step spreads its nearest-neighbour scans over all cores itself.
     let dcr = dcr::dcr_encoded(&tr, &ho, &sy, options.seed, options.max_dcr_rows);
     let mia = mia_encoded(&tr, &ho, &sy, options.seed, options.max_attack_rows);
-    let anon_opts = AnonymeterOptions { seed: options.seed, ..options.anonymeter.clone() };
+    let anon_opts = AnonymeterOptions {
+        seed: options.seed,
+        ..options.anonymeter.clone()
+    };
     let anonymeter = anonymeter::anonymeter_encoded(&tr, &ho, &sy, &space, &anon_opts);
-    Ok(PrivacyReport { columns: space.column_names(), dcr, mia, anonymeter })
+    Ok(PrivacyReport {
+        columns: space.column_names(),
+        dcr,
+        mia,
+        anonymeter,
+    })
 }

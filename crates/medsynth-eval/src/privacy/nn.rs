@@ -24,7 +24,10 @@ pub struct Subset {
 impl Subset {
     /// Every column.
     pub fn all(e: &Encoded) -> Subset {
-        Subset { num: (0..e.pn).collect(), cat: (0..e.pc).collect() }
+        Subset {
+            num: (0..e.pn).collect(),
+            cat: (0..e.pc).collect(),
+        }
     }
 
     pub fn width(&self) -> usize {
@@ -40,7 +43,9 @@ pub fn knn(queries: &Encoded, refs: &Encoded, k: usize, subset: &Subset) -> Vec<
     if k == 0 || queries.n == 0 {
         return vec![Vec::new(); queries.n];
     }
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, 16);
     let chunk = queries.n.div_ceil(threads).max(1);
     let scale = 1.0 / subset.width().max(1) as f32;
     let mut out: Vec<Vec<(f32, u32)>> = vec![Vec::new(); queries.n];
@@ -63,11 +68,20 @@ pub fn knn(queries: &Encoded, refs: &Encoded, k: usize, subset: &Subset) -> Vec<
 /// Distance from each query row to its nearest reference row (all columns).
 pub fn nearest_distance(queries: &Encoded, refs: &Encoded) -> Vec<f32> {
     let subset = Subset::all(refs);
-    knn(queries, refs, 1, &subset).into_iter().map(|v| v.first().map_or(1.0, |d| d.0)).collect()
+    knn(queries, refs, 1, &subset)
+        .into_iter()
+        .map(|v| v.first().map_or(1.0, |d| d.0))
+        .collect()
 }
 
 /// One query's k best, with early exit on the running k-th best distance.
-fn knn_one(queries: &Encoded, q: usize, refs: &Encoded, k: usize, subset: &Subset) -> Vec<(f32, u32)> {
+fn knn_one(
+    queries: &Encoded,
+    q: usize,
+    refs: &Encoded,
+    k: usize,
+    subset: &Subset,
+) -> Vec<(f32, u32)> {
     let qn = queries.num_row(q);
     let qc = queries.cat_row(q);
     let full_cat = subset.cat.len() == refs.pc;
@@ -77,9 +91,16 @@ fn knn_one(queries: &Encoded, q: usize, refs: &Encoded, k: usize, subset: &Subse
     for r in 0..refs.n {
         let rc = refs.cat_row(r);
         let mut d: f32 = if full_cat {
-            qc.iter().zip(rc).map(|(a, b)| u32::from(a != b) as f32).sum()
+            qc.iter()
+                .zip(rc)
+                .map(|(a, b)| u32::from(a != b) as f32)
+                .sum()
         } else {
-            subset.cat.iter().map(|&j| u32::from(qc[j] != rc[j]) as f32).sum()
+            subset
+                .cat
+                .iter()
+                .map(|&j| u32::from(qc[j] != rc[j]) as f32)
+                .sum()
         };
         // `>` (not `>=`) keeps ties, so that the lowest index wins them.
         if d > bound {
@@ -115,8 +136,18 @@ mod tests {
     use super::*;
 
     fn enc(num: &[f32], cat: &[u32], pn: usize, pc: usize) -> Encoded {
-        let n = if pn > 0 { num.len() / pn } else { cat.len() / pc };
-        Encoded { n, pn, pc, num: num.to_vec(), cat: cat.to_vec() }
+        let n = if pn > 0 {
+            num.len() / pn
+        } else {
+            cat.len() / pc
+        };
+        Encoded {
+            n,
+            pn,
+            pc,
+            num: num.to_vec(),
+            cat: cat.to_vec(),
+        }
     }
 
     /// The brute-force definition, for comparison.
@@ -125,8 +156,18 @@ mod tests {
             .map(|i| {
                 (0..r.n)
                     .map(|j| {
-                        let c: f32 = q.cat_row(i).iter().zip(r.cat_row(j)).map(|(a, b)| (a != b) as u32 as f32).sum();
-                        let n: f32 = q.num_row(i).iter().zip(r.num_row(j)).map(|(a, b)| (a - b).abs().min(1.0)).sum();
+                        let c: f32 = q
+                            .cat_row(i)
+                            .iter()
+                            .zip(r.cat_row(j))
+                            .map(|(a, b)| (a != b) as u32 as f32)
+                            .sum();
+                        let n: f32 = q
+                            .num_row(i)
+                            .iter()
+                            .zip(r.num_row(j))
+                            .map(|(a, b)| (a - b).abs().min(1.0))
+                            .sum();
                         (c + n) / (q.pn + q.pc) as f32
                     })
                     .fold(f32::INFINITY, f32::min)
@@ -173,9 +214,15 @@ mod tests {
     fn subset_ignores_other_columns() {
         let r = enc(&[0.0, 1.0], &[0, 1], 1, 1);
         let q = enc(&[1.0], &[0], 1, 1);
-        let only_cat = Subset { num: vec![], cat: vec![0] };
+        let only_cat = Subset {
+            num: vec![],
+            cat: vec![0],
+        };
         assert_eq!(knn(&q, &r, 1, &only_cat)[0][0], (0.0, 0));
-        let only_num = Subset { num: vec![0], cat: vec![] };
+        let only_num = Subset {
+            num: vec![0],
+            cat: vec![],
+        };
         assert_eq!(knn(&q, &r, 1, &only_num)[0][0], (0.0, 1));
     }
 }

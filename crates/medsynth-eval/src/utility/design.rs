@@ -24,8 +24,6 @@ pub(crate) struct Encoder {
     pub categorical: Vec<(usize, Vec<u32>)>,
     /// Total number of features (numeric first, then one-hot).
     pub n_features: usize,
-    /// Prepared column index of each feature (for per-column importance).
-    pub feature_column: Vec<usize>,
 }
 
 /// Rows encoded by an [`Encoder`]: dense standardised numerics (row-major)
@@ -46,11 +44,11 @@ impl Encoder {
     pub fn fit(p: &Prepared, t: usize, rows: &[usize], cols: &[usize]) -> Encoder {
         let mut numeric = Vec::new();
         let mut categorical = Vec::new();
-        let mut feature_column = Vec::new();
         for &ci in cols {
             if let PreparedData::Numeric(nd) = &p.columns[ci].data {
                 let v = &nd.values[t];
-                let mut valid: Vec<f64> = rows.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).collect();
+                let mut valid: Vec<f64> =
+                    rows.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).collect();
                 valid.sort_unstable_by(f64::total_cmp);
                 let median = match valid.len() {
                     0 => 0.0,
@@ -60,11 +58,14 @@ impl Encoder {
                 let n = rows.len().max(1) as f64;
                 let imputed = |r: usize| if v[r].is_nan() { median } else { v[r] };
                 let mean = rows.iter().map(|&r| imputed(r)).sum::<f64>() / n;
-                let var = rows.iter().map(|&r| (imputed(r) - mean).powi(2)).sum::<f64>() / n;
+                let var = rows
+                    .iter()
+                    .map(|&r| (imputed(r) - mean).powi(2))
+                    .sum::<f64>()
+                    / n;
                 // StandardScaler leaves constant columns unscaled.
                 let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
                 numeric.push((ci, median, mean, sd));
-                feature_column.push(ci);
             }
         }
         let mut n_features = numeric.len();
@@ -79,7 +80,6 @@ impl Encoder {
                     .map(|&s| {
                         if s {
                             n_features += 1;
-                            feature_column.push(ci);
                             (n_features - 1) as u32
                         } else {
                             NONE
@@ -89,7 +89,11 @@ impl Encoder {
                 categorical.push((ci, map));
             }
         }
-        Encoder { numeric, categorical, n_features, feature_column }
+        Encoder {
+            numeric,
+            categorical,
+            n_features,
+        }
     }
 
     /// Encodes rows `rows` of table `t`.
@@ -115,7 +119,14 @@ impl Encoder {
                 cat.push(map.get(code).copied().unwrap_or(NONE));
             }
         }
-        Encoded { n: rows.len(), n_num, n_cat, num, cat, n_features: self.n_features }
+        Encoded {
+            n: rows.len(),
+            n_num,
+            n_cat,
+            num,
+            cat,
+            n_features: self.n_features,
+        }
     }
 }
 

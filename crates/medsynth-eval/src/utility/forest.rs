@@ -52,7 +52,11 @@ impl Binning {
         for &ci in cols {
             match &p.columns[ci].data {
                 PreparedData::Numeric(nd) => {
-                    let mut v: Vec<f64> = rows.iter().map(|&r| nd.values[t][r]).filter(|x| !x.is_nan()).collect();
+                    let mut v: Vec<f64> = rows
+                        .iter()
+                        .map(|&r| nd.values[t][r])
+                        .filter(|x| !x.is_nan())
+                        .collect();
                     v.sort_unstable_by(f64::total_cmp);
                     let mut distinct = v.clone();
                     distinct.dedup();
@@ -72,7 +76,8 @@ impl Binning {
                     for &r in rows {
                         counts[cd.codes[t][r] as usize] += 1;
                     }
-                    let mut order: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] > 0).collect();
+                    let mut order: Vec<usize> =
+                        (0..counts.len()).filter(|&c| counts[c] > 0).collect();
                     order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
                     let mut bins = vec![0u8; counts.len()];
                     // The most frequent 254 levels get their own bin; the
@@ -99,7 +104,11 @@ impl Binning {
                     rows.iter()
                         .map(|&r| {
                             let v = nd.values[t][r];
-                            if v.is_nan() { 0 } else { (1 + cuts.partition_point(|&c| c < v)) as u8 }
+                            if v.is_nan() {
+                                0
+                            } else {
+                                (1 + cuts.partition_point(|&c| c < v)) as u8
+                            }
                         })
                         .collect()
                 }
@@ -107,11 +116,16 @@ impl Binning {
                     let PreparedData::Categorical(cd) = &p.columns[*column].data else {
                         return vec![0; rows.len()];
                     };
-                    rows.iter().map(|&r| bins.get(cd.codes[t][r] as usize).copied().unwrap_or(0)).collect()
+                    rows.iter()
+                        .map(|&r| bins.get(cd.codes[t][r] as usize).copied().unwrap_or(0))
+                        .collect()
                 }
             })
             .collect();
-        Binned { n: rows.len(), bins }
+        Binned {
+            n: rows.len(),
+            bins,
+        }
     }
 
     /// Whether feature `f` is categorical (split by level sets).
@@ -168,9 +182,12 @@ pub(crate) fn fit(
         Task::Regress => nf.max(1),
     };
     let is_cat: Vec<bool> = (0..nf).map(|f| binning.is_categorical(f)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, n_trees.max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, n_trees.max(1));
     let build = |ti: usize| {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ti as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed ^ (ti as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         grow(x, y, task, mtry, &is_cat, &mut rng)
     };
     let mut results: Vec<(Tree, Vec<f64>)> = Vec::with_capacity(n_trees);
@@ -178,14 +195,23 @@ pub(crate) fn fit(
         let handles: Vec<_> = (0..threads)
             .map(|w| {
                 let build = &build;
-                s.spawn(move || (w..n_trees).step_by(threads).map(|ti| (ti, build(ti))).collect::<Vec<_>>())
+                s.spawn(move || {
+                    (w..n_trees)
+                        .step_by(threads)
+                        .map(|ti| (ti, build(ti)))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         let mut all = Vec::with_capacity(n_trees);
         for h in handles {
             match h.join() {
                 Ok(v) => all.extend(v),
-                Err(_) => return Err(EvalError::Internal("a random-forest worker panicked".into())),
+                Err(_) => {
+                    return Err(EvalError::Internal(
+                        "a random-forest worker panicked".into(),
+                    ));
+                }
             }
         }
         all.sort_by_key(|(ti, _)| *ti);
@@ -207,7 +233,11 @@ pub(crate) fn fit(
     if s > 0.0 {
         importance.iter_mut().for_each(|v| *v /= s);
     }
-    Ok(Forest { trees, task, importance })
+    Ok(Forest {
+        trees,
+        task,
+        importance,
+    })
 }
 
 impl Forest {
@@ -224,7 +254,7 @@ impl Forest {
                 let mut node = &tree.nodes[0];
                 while node.leaf == u32::MAX {
                     let b = x.bins[node.feature as usize][i] as usize;
-                    let left = node.left[b / 64] >> (b % 64) & 1 == 1;
+                    let left = (node.left[b / 64] >> (b % 64)) & 1 == 1;
                     node = &tree.nodes[node.children[usize::from(!left)] as usize];
                 }
                 let v = &tree.values[node.leaf as usize * width..(node.leaf as usize + 1) * width];
@@ -299,17 +329,32 @@ struct Split {
     gain: f64,
 }
 
-fn grow(x: &Binned, y: &[f64], task: Task, mtry: usize, is_cat: &[bool], rng: &mut ChaCha8Rng) -> (Tree, Vec<f64>) {
+fn grow(
+    x: &Binned,
+    y: &[f64],
+    task: Task,
+    mtry: usize,
+    is_cat: &[bool],
+    rng: &mut ChaCha8Rng,
+) -> (Tree, Vec<f64>) {
     let n = x.n;
     let nf = x.bins.len();
     let w = stat_width(task);
     let mut rows: Vec<u32> = (0..n).map(|_| rng.random_range(0..n) as u32).collect();
-    let mut tree = Tree { nodes: Vec::new(), values: Vec::new() };
+    let mut tree = Tree {
+        nodes: Vec::new(),
+        values: Vec::new(),
+    };
     let mut importance = vec![0.0; nf];
     let mut features: Vec<usize> = (0..nf).collect();
     let mut hist = vec![0.0; MAX_BINS * w];
     // (node index, start, end) of nodes still to split.
-    tree.nodes.push(Node { feature: 0, left: [0; 4], children: [0; 2], leaf: u32::MAX });
+    tree.nodes.push(Node {
+        feature: 0,
+        left: [0; 4],
+        children: [0; 2],
+        leaf: u32::MAX,
+    });
     let mut stack = vec![(0usize, 0usize, n)];
     while let Some((id, lo, hi)) = stack.pop() {
         let part = &mut rows[lo..hi];
@@ -321,7 +366,19 @@ fn grow(x: &Binned, y: &[f64], task: Task, mtry: usize, is_cat: &[bool], rng: &m
         let split = if part.len() < 2 || parent <= 1e-12 {
             None
         } else {
-            best_split(x, y, task, part, &total, parent, mtry, is_cat, &mut features, &mut hist, rng)
+            best_split(
+                x,
+                y,
+                task,
+                part,
+                &total,
+                parent,
+                mtry,
+                is_cat,
+                &mut features,
+                &mut hist,
+                rng,
+            )
         };
         match split {
             None => {
@@ -340,7 +397,7 @@ fn grow(x: &Binned, y: &[f64], task: Task, mtry: usize, is_cat: &[bool], rng: &m
                 let col = &x.bins[s.feature];
                 let goes_left = |r: u32| {
                     let b = col[r as usize] as usize;
-                    s.left[b / 64] >> (b % 64) & 1 == 1
+                    (s.left[b / 64] >> (b % 64)) & 1 == 1
                 };
                 // In-place partition: left rows first.
                 let mut i = 0;
@@ -351,8 +408,18 @@ fn grow(x: &Binned, y: &[f64], task: Task, mtry: usize, is_cat: &[bool], rng: &m
                     }
                 }
                 let l = tree.nodes.len();
-                tree.nodes.push(Node { feature: 0, left: [0; 4], children: [0; 2], leaf: u32::MAX });
-                tree.nodes.push(Node { feature: 0, left: [0; 4], children: [0; 2], leaf: u32::MAX });
+                tree.nodes.push(Node {
+                    feature: 0,
+                    left: [0; 4],
+                    children: [0; 2],
+                    leaf: u32::MAX,
+                });
+                tree.nodes.push(Node {
+                    feature: 0,
+                    left: [0; 4],
+                    children: [0; 2],
+                    leaf: u32::MAX,
+                });
                 let node = &mut tree.nodes[id];
                 node.feature = s.feature as u32;
                 node.left = s.left;
@@ -387,7 +454,9 @@ fn best_split(
     rng: &mut ChaCha8Rng,
 ) -> Option<Split> {
     let w = stat_width(task);
-    let major = (0..w).max_by(|&a, &b| total[a].total_cmp(&total[b])).unwrap_or(0);
+    let major = (0..w)
+        .max_by(|&a, &b| total[a].total_cmp(&total[b]))
+        .unwrap_or(0);
     features.shuffle(rng);
     let mut best: Option<Split> = None;
     // Like scikit-learn, keep drawing features past `mtry` until one gives
@@ -404,13 +473,19 @@ fn best_split(
             used[b / 64] |= 1 << (b % 64);
             add_stat(task, &mut hist[b * w..(b + 1) * w], y[r as usize]);
         }
-        let mut order: Vec<usize> = (0..MAX_BINS).filter(|&b| used[b / 64] >> (b % 64) & 1 == 1).collect();
+        let mut order: Vec<usize> = (0..MAX_BINS)
+            .filter(|&b| (used[b / 64] >> (b % 64)) & 1 == 1)
+            .collect();
         if order.len() < 2 {
             continue;
         }
         if is_cat[f] {
             order.sort_by(|&a, &b| {
-                bin_key(task, &hist[a * w..(a + 1) * w], major).total_cmp(&bin_key(task, &hist[b * w..(b + 1) * w], major))
+                bin_key(task, &hist[a * w..(a + 1) * w], major).total_cmp(&bin_key(
+                    task,
+                    &hist[b * w..(b + 1) * w],
+                    major,
+                ))
             });
         }
         let mut left = vec![0.0; w];
@@ -428,10 +503,15 @@ fn best_split(
                 best_here = Some((gain, set));
             }
         }
-        if let Some((gain, set)) = best_here {
-            if gain > 1e-12 && best.as_ref().is_none_or(|s| gain > s.gain) {
-                best = Some(Split { feature: f, left: set, gain });
-            }
+        if let Some((gain, set)) = best_here
+            && gain > 1e-12
+            && best.as_ref().is_none_or(|s| gain > s.gain)
+        {
+            best = Some(Split {
+                feature: f,
+                left: set,
+                gain,
+            });
         }
     }
     best
@@ -448,15 +528,34 @@ mod tests {
         let n = 400;
         let a: Vec<u8> = (0..n).map(|i| (i % 2) as u8 + 1).collect();
         let b: Vec<u8> = (0..n).map(|i| ((i / 2) % 2) as u8 + 1).collect();
-        let y: Vec<f64> = a.iter().zip(&b).map(|(x, z)| f64::from(u8::from(x != z))).collect();
-        let x = Binned { n, bins: vec![a, b] };
-        let binning = Binning { binners: vec![
-            Binner::Categorical { column: 0, bins: vec![] },
-            Binner::Categorical { column: 1, bins: vec![] },
-        ] };
+        let y: Vec<f64> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, z)| f64::from(u8::from(x != z)))
+            .collect();
+        let x = Binned {
+            n,
+            bins: vec![a, b],
+        };
+        let binning = Binning {
+            binners: vec![
+                Binner::Categorical {
+                    column: 0,
+                    bins: vec![],
+                },
+                Binner::Categorical {
+                    column: 1,
+                    bins: vec![],
+                },
+            ],
+        };
         let f = fit(&binning, &x, &y, Task::Classify(2), 20, 7).unwrap();
         let p = f.predict(&x);
-        let acc = p.iter().zip(&y).filter(|(p, y)| (p[1] > 0.5) == (**y == 1.0)).count();
+        let acc = p
+            .iter()
+            .zip(&y)
+            .filter(|(p, y)| (p[1] > 0.5) == (**y == 1.0))
+            .count();
         assert_eq!(acc, n);
         assert!((f.importance.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         // Deterministic given the seed.

@@ -45,10 +45,13 @@ impl Linear {
     pub fn predict_proba(&self, x: &Encoded) -> Vec<Vec<f64>> {
         let z = self.scores(x);
         if self.k == 1 {
-            return z.iter().map(|&z| {
-                let p = sigmoid(z);
-                vec![1.0 - p, p]
-            }).collect();
+            return z
+                .iter()
+                .map(|&z| {
+                    let p = sigmoid(z);
+                    vec![1.0 - p, p]
+                })
+                .collect();
         }
         z.chunks(self.k).map(softmax).collect()
     }
@@ -72,7 +75,11 @@ fn softmax(z: &[f64]) -> Vec<f64> {
 
 /// `log(1 + e^z)` without overflow.
 fn log1pexp(z: f64) -> f64 {
-    if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() }
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
 }
 
 /// What the loss is.
@@ -96,7 +103,15 @@ pub(crate) fn fit(x: &Encoded, y: &[f64], loss: Loss, c: f64, l2: f64) -> Linear
     let d = x.n_features;
     let dim = k * (d + 1);
     let mut theta = vec![0.0; dim];
-    let p = Problem { x, y, loss, k, d, c, l2 };
+    let p = Problem {
+        x,
+        y,
+        loss,
+        k,
+        d,
+        c,
+        l2,
+    };
     let mut curv = Vec::new();
     let mut g = vec![0.0; dim];
     let mut f = p.eval(&theta, &mut g, Some(&mut curv));
@@ -181,8 +196,8 @@ impl Problem<'_> {
                     let s: f64 = z.iter().map(|v| (v - m).exp()).sum();
                     let yi = self.y[i] as usize;
                     f += m + s.ln() - z[yi];
-                    for kk in 0..k {
-                        let pk = (z[kk] - m).exp() / s;
+                    for (kk, zk) in z.iter().enumerate() {
+                        let pk = (zk - m).exp() / s;
                         let r = self.c * (pk - f64::from(u8::from(kk == yi)));
                         let b = kk * (d + 1);
                         x.axpy(i, r, &mut g[b..b + d]);
@@ -197,9 +212,9 @@ impl Problem<'_> {
         f *= self.c;
         for kk in 0..k {
             let b = kk * (d + 1);
-            for j in 0..d {
-                f += 0.5 * self.l2 * theta[b + j] * theta[b + j];
-                g[b + j] += self.l2 * theta[b + j];
+            for (gj, tj) in g[b..b + d].iter_mut().zip(&theta[b..b + d]) {
+                f += 0.5 * self.l2 * tj * tj;
+                *gj += self.l2 * tj;
             }
         }
         if let Some(c) = curv {
@@ -220,7 +235,11 @@ impl Problem<'_> {
             }
             match self.loss {
                 Loss::Binary | Loss::Squared => {
-                    let w = if self.loss == Loss::Squared { 1.0 } else { curv[i] };
+                    let w = if self.loss == Loss::Squared {
+                        1.0
+                    } else {
+                        curv[i]
+                    };
                     let a = self.c * w * u[0];
                     x.axpy(i, a, &mut out[..d]);
                     out[d] += a;
@@ -239,8 +258,8 @@ impl Problem<'_> {
         }
         for kk in 0..k {
             let b = kk * (d + 1);
-            for j in 0..d {
-                out[b + j] += self.l2 * v[b + j];
+            for (oj, vj) in out[b..b + d].iter_mut().zip(&v[b..b + d]) {
+                *oj += self.l2 * vj;
             }
         }
     }
@@ -267,15 +286,15 @@ impl Problem<'_> {
                 break;
             }
             let alpha = rr / dhd;
-            for j in 0..dim {
-                s[j] += alpha * dvec[j];
-                r[j] -= alpha * hd[j];
+            for ((sj, rj), (dj, hj)) in s.iter_mut().zip(r.iter_mut()).zip(dvec.iter().zip(&hd)) {
+                *sj += alpha * dj;
+                *rj -= alpha * hj;
             }
             let rr_new: f64 = r.iter().map(|a| a * a).sum();
             let beta = rr_new / rr;
             rr = rr_new;
-            for j in 0..dim {
-                dvec[j] = r[j] + beta * dvec[j];
+            for (dj, rj) in dvec.iter_mut().zip(&r) {
+                *dj = rj + beta * *dj;
             }
         }
         if s.iter().all(|v| *v == 0.0) {
@@ -303,11 +322,23 @@ mod tests {
 
     #[test]
     fn gradient_vanishes_at_solution() {
-        let rows: Vec<[f64; 2]> = (0..40).map(|i| [f64::from(i) / 10.0 - 2.0, f64::from(i % 7) - 3.0]).collect();
-        let y: Vec<f64> = (0..40).map(|i| f64::from(u8::from(i % 3 == 0 || i > 30))).collect();
+        let rows: Vec<[f64; 2]> = (0..40)
+            .map(|i| [f64::from(i) / 10.0 - 2.0, f64::from(i % 7) - 3.0])
+            .collect();
+        let y: Vec<f64> = (0..40)
+            .map(|i| f64::from(u8::from(i % 3 == 0 || i > 30)))
+            .collect();
         let x = dense(&rows);
         let m = fit(&x, &y, Loss::Binary, 1.0, 1.0);
-        let p = Problem { x: &x, y: &y, loss: Loss::Binary, k: 1, d: 2, c: 1.0, l2: 1.0 };
+        let p = Problem {
+            x: &x,
+            y: &y,
+            loss: Loss::Binary,
+            k: 1,
+            d: 2,
+            c: 1.0,
+            l2: 1.0,
+        };
         let mut g = vec![0.0; 3];
         p.eval(&m.theta, &mut g, None);
         assert!(g.iter().all(|v| v.abs() < 1e-5), "{g:?}");
@@ -326,9 +357,15 @@ mod tests {
 
     #[test]
     fn least_squares_recovers_line() {
-        let rows: Vec<[f64; 2]> = (0..20).map(|i| [f64::from(i), f64::from(i * i % 5)]).collect();
+        let rows: Vec<[f64; 2]> = (0..20)
+            .map(|i| [f64::from(i), f64::from(i * i % 5)])
+            .collect();
         let y: Vec<f64> = rows.iter().map(|r| 3.0 * r[0] - 2.0 * r[1] + 1.0).collect();
         let m = fit(&dense(&rows), &y, Loss::Squared, 1.0, 1e-9);
-        assert!((m.weights(0)[0] - 3.0).abs() < 1e-4 && (m.weights(0)[1] + 2.0).abs() < 1e-4, "{:?}", m.theta);
+        assert!(
+            (m.weights(0)[0] - 3.0).abs() < 1e-4 && (m.weights(0)[1] + 2.0).abs() < 1e-4,
+            "{:?}",
+            m.theta
+        );
     }
 }

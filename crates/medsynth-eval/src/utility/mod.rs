@@ -55,7 +55,12 @@ pub struct UtilityOptions {
 
 impl Default for UtilityOptions {
     fn default() -> Self {
-        UtilityOptions { n_trees: 200, c: 1.0, max_fit_rows: None, skip_forest: false }
+        UtilityOptions {
+            n_trees: 200,
+            c: 1.0,
+            max_fit_rows: None,
+            skip_forest: false,
+        }
     }
 }
 
@@ -139,7 +144,15 @@ pub fn utility_report(
     target: &TargetSpec,
     seed: u64,
 ) -> Result<UtilityReport, EvalError> {
-    utility_report_with(train, holdout, synthetic, schema, target, seed, &UtilityOptions::default())
+    utility_report_with(
+        train,
+        holdout,
+        synthetic,
+        schema,
+        target,
+        seed,
+        &UtilityOptions::default(),
+    )
 }
 
 /// [`utility_report`] with explicit options.
@@ -152,14 +165,21 @@ pub fn utility_report_with(
     seed: u64,
     options: &UtilityOptions,
 ) -> Result<UtilityReport, EvalError> {
-    let tables = [("train", train), ("holdout", holdout), ("synthetic", synthetic)];
+    let tables = [
+        ("train", train),
+        ("holdout", holdout),
+        ("synthetic", synthetic),
+    ];
     let values = read_target(&tables, schema, target)?;
     for (t, (name, _)) in tables.iter().enumerate() {
         require_two_classes(&values, t, name, &target.column)?;
     }
     let p = prepare_columns(&tables, schema, &[target.column.as_str()])?;
     if p.columns.is_empty() {
-        return Err(EvalError::target(&target.column, "no feature column left besides the target"));
+        return Err(EvalError::target(
+            &target.column,
+            "no feature column left besides the target",
+        ));
     }
     let labelled: Vec<Vec<usize>> = (0..3).map(|t| labelled_rows(&values, t)).collect();
     let tstr = fit_and_score(&p, &values, 2, 1, &labelled, seed, options)?;
@@ -177,7 +197,9 @@ pub fn utility_report_with(
         },
     };
     let (task, classes) = match &values {
-        TargetValues::Classes { classes, .. } if classes.len() == 2 => (TaskKind::Binary, classes.clone()),
+        TargetValues::Classes { classes, .. } if classes.len() == 2 => {
+            (TaskKind::Binary, classes.clone())
+        }
         TargetValues::Classes { classes, .. } => (TaskKind::Multiclass, classes.clone()),
         TargetValues::Numeric { .. } => (TaskKind::Regression, Vec::new()),
     };
@@ -199,18 +221,29 @@ pub fn utility_report_with(
 /// ROC AUC of the logistic regression trained on `train_like` and tested on
 /// `test`: the cheap utility figure a training loop can afford per
 /// checkpoint.
-pub fn tstr_logistic_auc(train_like: &Table, test: &Table, schema: &Schema, target: &TargetSpec) -> Result<f64, EvalError> {
+pub fn tstr_logistic_auc(
+    train_like: &Table,
+    test: &Table,
+    schema: &Schema,
+    target: &TargetSpec,
+) -> Result<f64, EvalError> {
     let tables = [("training", train_like), ("test", test)];
     let values = read_target(&tables, schema, target)?;
     if matches!(values, TargetValues::Numeric { .. }) {
-        return Err(EvalError::target(&target.column, "ROC AUC needs a class target, not a numeric one"));
+        return Err(EvalError::target(
+            &target.column,
+            "ROC AUC needs a class target, not a numeric one",
+        ));
     }
     for (t, (name, _)) in tables.iter().enumerate() {
         require_two_classes(&values, t, name, &target.column)?;
     }
     let p = prepare_columns(&tables, schema, &[target.column.as_str()])?;
     let labelled: Vec<Vec<usize>> = (0..2).map(|t| labelled_rows(&values, t)).collect();
-    let options = UtilityOptions { skip_forest: true, ..UtilityOptions::default() };
+    let options = UtilityOptions {
+        skip_forest: true,
+        ..UtilityOptions::default()
+    };
     let s = fit_and_score(&p, &values, 0, 1, &labelled, 0, &options)?;
     s.logistic_regression
         .roc_auc
@@ -241,6 +274,13 @@ fn fit_and_score(
         fit_rows.truncate(m);
         fit_rows.sort_unstable();
     }
+    if fit_rows.len() < 2 || labelled[e].is_empty() {
+        return Err(EvalError::Invalid(format!(
+            "too few rows to train and test a model ({} to fit, {} to test)",
+            fit_rows.len(),
+            labelled[e].len()
+        )));
+    }
     let test_rows = &labelled[e];
     let cols: Vec<usize> = (0..p.columns.len()).collect();
     let enc = Encoder::fit(p, f, &fit_rows, &cols);
@@ -263,25 +303,59 @@ fn fit_and_score(
             for (i, &c) in local.iter().enumerate() {
                 to_local[c] = i;
             }
-            let yf: Vec<f64> = fit_rows.iter().map(|&r| y[f][r].map_or(0.0, |c| to_local[c as usize] as f64)).collect();
-            let truth: Vec<usize> = test_rows.iter().map(|&r| y[e][r].map_or(0, |c| c as usize)).collect();
-            let loss = if local.len() == 2 { logistic::Loss::Binary } else { logistic::Loss::Multinomial(local.len()) };
+            let yf: Vec<f64> = fit_rows
+                .iter()
+                .map(|&r| y[f][r].map_or(0.0, |c| to_local[c as usize] as f64))
+                .collect();
+            let truth: Vec<usize> = test_rows
+                .iter()
+                .map(|&r| y[e][r].map_or(0, |c| c as usize))
+                .collect();
+            let loss = if local.len() == 2 {
+                logistic::Loss::Binary
+            } else {
+                logistic::Loss::Multinomial(local.len())
+            };
             let lr = logistic::fit(&xf, &yf, loss, o.c, 1.0);
             let proba = widen(&lr.predict_proba(&xe), &local, k);
             let lr_imp = linear_importance(&lr, &enc, &xe, &names);
-            let logistic_regression = class_scores("logistic_regression", &truth, &proba, classes, lr_imp, fit_rows.len());
+            let logistic_regression = class_scores(
+                "logistic_regression",
+                &truth,
+                &proba,
+                classes,
+                lr_imp,
+                fit_rows.len(),
+            );
             let random_forest = if o.skip_forest {
                 None
             } else {
                 let binning = forest::Binning::fit(p, f, &fit_rows, &cols);
                 let bf = binning.transform(p, f, &fit_rows);
                 let be = binning.transform(p, e, test_rows);
-                let rf = forest::fit(&binning, &bf, &yf, forest::Task::Classify(local.len()), o.n_trees, seed)?;
+                let rf = forest::fit(
+                    &binning,
+                    &bf,
+                    &yf,
+                    forest::Task::Classify(local.len()),
+                    o.n_trees,
+                    seed,
+                )?;
                 let proba = widen(&rf.predict(&be), &local, k);
                 let imp = named(&names, &rf.importance);
-                Some(class_scores("random_forest", &truth, &proba, classes, imp, fit_rows.len()))
+                Some(class_scores(
+                    "random_forest",
+                    &truth,
+                    &proba,
+                    classes,
+                    imp,
+                    fit_rows.len(),
+                ))
             };
-            Ok(ModelScores { logistic_regression, random_forest })
+            Ok(ModelScores {
+                logistic_regression,
+                random_forest,
+            })
         }
         TargetValues::Numeric { y } => {
             let yf: Vec<f64> = fit_rows.iter().map(|&r| y[f][r]).collect();
@@ -291,7 +365,8 @@ fn fit_and_score(
             let lin = logistic::fit(&xf, &yf, logistic::Loss::Squared, 1.0, 1e-6);
             let pred = lin.scores(&xe);
             let imp = linear_importance(&lin, &enc, &xe, &names);
-            let logistic_regression = reg_scores("linear_regression", &truth, &pred, imp, fit_rows.len());
+            let logistic_regression =
+                reg_scores("linear_regression", &truth, &pred, imp, fit_rows.len());
             let random_forest = if o.skip_forest {
                 None
             } else {
@@ -301,9 +376,18 @@ fn fit_and_score(
                 let rf = forest::fit(&binning, &bf, &yf, forest::Task::Regress, o.n_trees, seed)?;
                 let pred: Vec<f64> = rf.predict(&be).into_iter().map(|v| v[0]).collect();
                 let imp = named(&names, &rf.importance);
-                Some(reg_scores("random_forest", &truth, &pred, imp, fit_rows.len()))
+                Some(reg_scores(
+                    "random_forest",
+                    &truth,
+                    &pred,
+                    imp,
+                    fit_rows.len(),
+                ))
             };
-            Ok(ModelScores { logistic_regression, random_forest })
+            Ok(ModelScores {
+                logistic_regression,
+                random_forest,
+            })
         }
     }
 }
@@ -348,7 +432,13 @@ fn class_scores(
     }
 }
 
-fn reg_scores(model: &str, truth: &[f64], pred: &[f64], importance: Vec<ColumnImportance>, fit_rows: usize) -> Scores {
+fn reg_scores(
+    model: &str,
+    truth: &[f64],
+    pred: &[f64],
+    importance: Vec<ColumnImportance>,
+    fit_rows: usize,
+) -> Scores {
     Scores {
         model: model.to_string(),
         roc_auc: None,
@@ -363,12 +453,24 @@ fn reg_scores(model: &str, truth: &[f64], pred: &[f64], importance: Vec<ColumnIm
 }
 
 fn named(names: &[String], v: &[f64]) -> Vec<ColumnImportance> {
-    names.iter().zip(v).map(|(n, &i)| ColumnImportance { column: n.clone(), importance: i }).collect()
+    names
+        .iter()
+        .zip(v)
+        .map(|(n, &i)| ColumnImportance {
+            column: n.clone(),
+            importance: i,
+        })
+        .collect()
 }
 
 /// Per-column spread of the linear score's contribution over the test rows
 /// (see the module docs), summed over outputs.
-fn linear_importance(m: &logistic::Linear, enc: &Encoder, x: &design::Encoded, names: &[String]) -> Vec<ColumnImportance> {
+fn linear_importance(
+    m: &logistic::Linear,
+    enc: &Encoder,
+    x: &design::Encoded,
+    names: &[String],
+) -> Vec<ColumnImportance> {
     let mut imp = vec![0.0; names.len()];
     let n = x.n.max(1) as f64;
     for k in 0..m.k {
@@ -380,7 +482,11 @@ fn linear_importance(m: &logistic::Linear, enc: &Encoder, x: &design::Encoded, n
         for (c, (ci, _)) in enc.categorical.iter().enumerate() {
             let vals = (0..x.n).map(|i| {
                 let f = x.cat[i * x.n_cat + c];
-                if f == design::NONE { 0.0 } else { w[f as usize] }
+                if f == design::NONE {
+                    0.0
+                } else {
+                    w[f as usize]
+                }
             });
             imp[*ci] += std_dev(vals, n);
         }

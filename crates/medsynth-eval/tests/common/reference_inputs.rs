@@ -28,7 +28,9 @@ pub fn datasets() -> Vec<Dataset> {
         Dataset {
             name: "heart",
             file: "heart_cleveland.csv",
-            categorical: &["sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num"],
+            categorical: &[
+                "sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num",
+            ],
             target: TargetSpec::binary("num", ["1", "2", "3", "4"]),
         },
         Dataset {
@@ -100,7 +102,12 @@ pub fn build(d: &Dataset) -> Inputs {
         ("shuffle", column_shuffle(&train, 2)),
         ("noisy", noisy(&train, &schema, 3)),
     ];
-    Inputs { schema, train, holdout, synthetic }
+    Inputs {
+        schema,
+        train,
+        holdout,
+        synthetic,
+    }
 }
 
 /// Rows drawn with replacement: same distribution, some rows repeated.
@@ -139,12 +146,17 @@ pub fn noisy(t: &Table, schema: &Schema, seed: u64) -> Table {
         if kind.is_numeric() {
             let vals: Vec<f64> = (0..n).filter_map(|r| c.get(r).as_f64()).collect();
             let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
-            let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vals.len().max(1) as f64).sqrt();
+            let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+                / vals.len().max(1) as f64)
+                .sqrt();
             let noise = Normal::new(0.0, 0.1 * sd.max(1e-12)).expect("positive sd");
             let col = match &c.data {
                 ColumnData::Int(v) => {
                     let out: Vec<Option<i64>> = (0..n)
-                        .map(|r| c.valid[r].then(|| (v[r] as f64 + noise.sample(&mut rng)).round() as i64))
+                        .map(|r| {
+                            c.valid[r]
+                                .then(|| (v[r] as f64 + noise.sample(&mut rng)).round() as i64)
+                        })
                         .collect();
                     Column::from_i64(c.name.clone(), &out)
                 }
@@ -152,7 +164,10 @@ pub fn noisy(t: &Table, schema: &Schema, seed: u64) -> Table {
                     let dec = decimals(v);
                     let scale = 10f64.powi(dec as i32);
                     let out: Vec<Option<f64>> = (0..n)
-                        .map(|r| c.valid[r].then(|| ((v[r] + noise.sample(&mut rng)) * scale).round() / scale))
+                        .map(|r| {
+                            c.valid[r]
+                                .then(|| ((v[r] + noise.sample(&mut rng)) * scale).round() / scale)
+                        })
                         .collect();
                     Column::from_f64(c.name.clone(), &out)
                 }

@@ -78,8 +78,11 @@ impl CtganConfig {
         if self.steps == 0 {
             return Err("steps must be at least 1".into());
         }
-        if self.pac == 0 || self.batch == 0 || self.batch % self.pac != 0 {
-            return Err(format!("batch ({}) must be a positive multiple of pac ({})", self.batch, self.pac));
+        if self.pac == 0 || self.batch == 0 || !self.batch.is_multiple_of(self.pac) {
+            return Err(format!(
+                "batch ({}) must be a positive multiple of pac ({})",
+                self.batch, self.pac
+            ));
         }
         if !(0.0..1.0).contains(&self.ema_decay) {
             return Err(format!("ema_decay {} must be in [0, 1)", self.ema_decay));

@@ -52,7 +52,10 @@ pub fn cond_counts(encoder: &Encoder, stats: &[ColumnStats]) -> Vec<Vec<f64>> {
         if encoder.cond_index[c].is_none() {
             continue;
         }
-        if let ColumnStats::Discrete { counts, missing, .. } = s {
+        if let ColumnStats::Discrete {
+            counts, missing, ..
+        } = s
+        {
             let mut v = counts.clone();
             v.resize(encoder.columns[c].slots(), *missing);
             out.push(v);
@@ -71,12 +74,25 @@ pub struct CtganModel {
 
 impl CtganModel {
     /// Builds the sampler from the generator's tensors (as saved in `model.safetensors`).
-    pub fn new(encoder: Encoder, config: CtganConfig, stats: &[ColumnStats], generator: &[NamedTensor]) -> Result<Self> {
+    pub fn new(
+        encoder: Encoder,
+        config: CtganConfig,
+        stats: &[ColumnStats],
+        generator: &[NamedTensor],
+    ) -> Result<Self> {
         // Initial weights are overwritten by the import; any seed will do.
-        let mut gan = Gan::new(gan_config(&encoder, &config), &mut ChaCha8Rng::seed_from_u64(0))?;
+        let mut gan = Gan::new(
+            gan_config(&encoder, &config),
+            &mut ChaCha8Rng::seed_from_u64(0),
+        )?;
         gan.import_parameters(generator)?;
         let sampler = CondSampler::for_sampling(&encoder, &cond_counts(&encoder, stats));
-        Ok(CtganModel { encoder, config, gan, sampler })
+        Ok(CtganModel {
+            encoder,
+            config,
+            gan,
+            sampler,
+        })
     }
 
     /// The generator's tensors (what `model.safetensors` holds).
@@ -90,13 +106,20 @@ impl Synthesizer for CtganModel {
         ModelKind::Ctgan
     }
 
-    fn sample_raw(&self, n: usize, conditions: &[Condition], rng: &mut ChaCha8Rng) -> Result<Vec<RawColumn>> {
+    fn sample_raw(
+        &self,
+        n: usize,
+        conditions: &[Condition],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<RawColumn>> {
         let enc = &self.encoder;
         let mut forced = Vec::new();
         let mut fixed = None;
         for c in conditions {
             let Some(k) = enc.cond_index.get(c.column).copied().flatten() else {
-                return Err(ModelError::request("conditions are only supported on categorical and boolean columns"));
+                return Err(ModelError::request(
+                    "conditions are only supported on categorical and boolean columns",
+                ));
             };
             let slot = enc.discrete_slot(c.column, c.category);
             forced.push((c.column, slot));

@@ -35,7 +35,8 @@ fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
 }
 
 fn draw(cum: &[f64], r: f64) -> usize {
-    cum.partition_point(|&c| c <= r).min(cum.len().saturating_sub(1))
+    cum.partition_point(|&c| c <= r)
+        .min(cum.len().saturating_sub(1))
 }
 
 impl CondSampler {
@@ -55,12 +56,20 @@ impl CondSampler {
                     l.push(r as u32);
                 }
             }
-            log_cum.push(cumulative(lists.iter().map(|l| (1.0 + l.len() as f64).ln())));
+            log_cum.push(cumulative(
+                lists.iter().map(|l| (1.0 + l.len() as f64).ln()),
+            ));
             freq_cum.push(cumulative(lists.iter().map(|l| l.len() as f64)));
             columns.push(c);
             rows.push(lists);
         }
-        CondSampler { columns, log_cum, freq_cum, rows, n_rows: enc.n }
+        CondSampler {
+            columns,
+            log_cum,
+            freq_cum,
+            rows,
+            n_rows: enc.n,
+        }
     }
 
     /// Empirical-frequency sampler from category counts alone (what a saved
@@ -72,11 +81,24 @@ impl CondSampler {
         for (c, ci) in encoder.cond_index.iter().enumerate() {
             if ci.is_some() {
                 columns.push(c);
-                freq_cum.push(cumulative(counts.get(k).cloned().unwrap_or_default().into_iter().map(|x| x.max(0.0))));
+                freq_cum.push(cumulative(
+                    counts
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|x| x.max(0.0)),
+                ));
                 k += 1;
             }
         }
-        CondSampler { columns, log_cum: Vec::new(), freq_cum, rows: Vec::new(), n_rows: 0 }
+        CondSampler {
+            columns,
+            log_cum: Vec::new(),
+            freq_cum,
+            rows: Vec::new(),
+            n_rows: 0,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -123,7 +145,13 @@ impl CondSampler {
     /// Fills `cond` for sampling: each row conditions on one discrete column
     /// drawn uniformly and a category drawn by its real frequency (CTGAN's
     /// `sample_original_condvec`), unless `fixed` pins (cond column, slot).
-    pub fn sampling_conds(&self, encoder: &Encoder, cond: &mut Matrix, fixed: Option<(usize, u32)>, rng: &mut impl Rng) {
+    pub fn sampling_conds(
+        &self,
+        encoder: &Encoder,
+        cond: &mut Matrix,
+        fixed: Option<(usize, u32)>,
+        rng: &mut impl Rng,
+    ) {
         cond.data.iter_mut().for_each(|v| *v = 0.0);
         let cd = encoder.cond_dim;
         if cd == 0 {

@@ -30,7 +30,9 @@ impl Binner {
                     let mut c = Vec::new();
                     for q in 1..BINS {
                         let target = q as f64 / BINS as f64;
-                        let b = cum[1..].partition_point(|&v| v < target).min(histogram.n_bins() - 1);
+                        let b = cum[1..]
+                            .partition_point(|&v| v < target)
+                            .min(histogram.n_bins() - 1);
                         let edge = histogram.lo + (b as f64 + 1.0) * histogram.width();
                         if c.last().is_none_or(|&l| edge > l) {
                             c.push(edge);
@@ -56,11 +58,23 @@ impl Binner {
             .map(|((col, cuts), &size)| match (col, cuts) {
                 (RawColumn::Numeric(v), Some(c)) => v
                     .iter()
-                    .map(|&x| if x.is_finite() { c.partition_point(|&e| e <= x) as u16 } else { (size - 1) as u16 })
+                    .map(|&x| {
+                        if x.is_finite() {
+                            c.partition_point(|&e| e <= x) as u16
+                        } else {
+                            (size - 1) as u16
+                        }
+                    })
                     .collect(),
                 (RawColumn::Discrete(v), _) => v
                     .iter()
-                    .map(|&i| if i == MISSING || i as usize >= size - 1 { (size - 1) as u16 } else { i as u16 })
+                    .map(|&i| {
+                        if i == MISSING || i as usize >= size - 1 {
+                            (size - 1) as u16
+                        } else {
+                            i as u16
+                        }
+                    })
                     .collect(),
                 (RawColumn::Numeric(v), None) => vec![(size - 1) as u16; v.len()],
             })
@@ -123,11 +137,21 @@ mod tests {
         let mut h = Histogram::new(0.0, 99.0, true);
         xs.iter().for_each(|&x| h.add(x, 1.0));
         let stats = vec![
-            ColumnStats::Numeric { histogram: h, missing: 0.0 },
-            ColumnStats::Discrete { labels: vec!["a".into(), "b".into()], counts: vec![200.0, 200.0], missing: 0.0 },
+            ColumnStats::Numeric {
+                histogram: h,
+                missing: 0.0,
+            },
+            ColumnStats::Discrete {
+                labels: vec!["a".into(), "b".into()],
+                counts: vec![200.0, 200.0],
+                missing: 0.0,
+            },
         ];
         let binner = Binner::new(&stats);
-        let real = binner.codes(&[RawColumn::Numeric(xs.clone()), RawColumn::Discrete(cats.clone())]);
+        let real = binner.codes(&[
+            RawColumn::Numeric(xs.clone()),
+            RawColumn::Discrete(cats.clone()),
+        ]);
         assert!((binner.score(&real, &real) - 1.0).abs() < 1e-12);
         // Same marginals, broken dependence.
         let shuffled: Vec<u32> = (0..n).map(|i| u32::from(i % 2 == 0)).collect();

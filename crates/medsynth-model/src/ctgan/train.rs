@@ -7,7 +7,6 @@
 //! checkpoint only has to restore the training stream's position to continue
 //! bit-identically.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -103,13 +102,23 @@ fn ema_update(ema: &mut [NamedTensor], current: &[NamedTensor], decay: f32) {
 }
 
 fn prefixed(prefix: &str, t: &[NamedTensor]) -> Vec<NamedTensor> {
-    t.iter().map(|x| NamedTensor { name: format!("{prefix}{}", x.name), shape: x.shape.clone(), data: x.data.clone() }).collect()
+    t.iter()
+        .map(|x| NamedTensor {
+            name: format!("{prefix}{}", x.name),
+            shape: x.shape.clone(),
+            data: x.data.clone(),
+        })
+        .collect()
 }
 
 fn unprefixed(prefix: &str, t: &[NamedTensor]) -> Vec<NamedTensor> {
     t.iter()
         .filter_map(|x| {
-            x.name.strip_prefix(prefix).map(|n| NamedTensor { name: n.to_string(), shape: x.shape.clone(), data: x.data.clone() })
+            x.name.strip_prefix(prefix).map(|n| NamedTensor {
+                name: n.to_string(),
+                shape: x.shape.clone(),
+                data: x.data.clone(),
+            })
         })
         .collect()
 }
@@ -166,15 +175,17 @@ pub fn train(
                 dir.display()
             )));
         }
-        let core: Vec<NamedTensor> =
-            saved.iter().filter(|t| !t.name.starts_with("ema.") && !t.name.starts_with("best.")).cloned().collect();
+        let core: Vec<NamedTensor> = saved
+            .iter()
+            .filter(|t| !t.name.starts_with("ema.") && !t.name.starts_with("best."))
+            .cloned()
+            .collect();
         gan.import_parameters(&core)?;
         ema = unprefixed("ema.", &saved);
         best = unprefixed("best.", &saved);
-        let pos: u128 = meta
-            .rng_word_pos
-            .parse()
-            .map_err(|_| ModelError::corrupt(dir.join(CKPT_META), "rng_word_pos is not a number"))?;
+        let pos: u128 = meta.rng_word_pos.parse().map_err(|_| {
+            ModelError::corrupt(dir.join(CKPT_META), "rng_word_pos is not a number")
+        })?;
         rng.set_word_pos(pos);
         start = meta.step;
         best_step = meta.best_step;
@@ -186,7 +197,16 @@ pub fn train(
     for step in start + 1..=cfg.steps {
         if opts.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             if let Some(dir) = opts.checkpoint_dir {
-                let meta = meta_of(step - 1, &rng, seed, cfg, encoder, best_step, best_score, &curve);
+                let meta = meta_of(
+                    step - 1,
+                    &rng,
+                    seed,
+                    cfg,
+                    encoder,
+                    best_step,
+                    best_score,
+                    &curve,
+                );
                 save_checkpoint(dir, &gan, &ema, &best, &meta)?;
             }
             return Err(ModelError::Interrupted { step: step - 1 });
@@ -254,7 +274,9 @@ pub fn train(
             && step % cfg.checkpoint_every == 0
             && step < cfg.steps
         {
-            let meta = meta_of(step, &rng, seed, cfg, encoder, best_step, best_score, &curve);
+            let meta = meta_of(
+                step, &rng, seed, cfg, encoder, best_step, best_score, &curve,
+            );
             save_checkpoint(dir, &gan, &ema, &best, &meta)?;
         }
     }
@@ -262,7 +284,13 @@ pub fn train(
         best = ema;
         best_step = cfg.steps;
     }
-    Ok(Trained { generator: best, curve, best_step, best_score, resumed_from })
+    Ok(Trained {
+        generator: best,
+        curve,
+        best_step,
+        best_score,
+        resumed_from,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,13 +316,20 @@ fn meta_of(
     }
 }
 
-fn save_checkpoint(dir: &Path, gan: &Gan, ema: &[NamedTensor], best: &[NamedTensor], meta: &CheckpointMeta) -> Result<()> {
+fn save_checkpoint(
+    dir: &Path,
+    gan: &Gan,
+    ema: &[NamedTensor],
+    best: &[NamedTensor],
+    meta: &CheckpointMeta,
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
     let mut all = gan.export_parameters(true);
     all.extend(prefixed("ema.", ema));
     all.extend(prefixed("best.", best));
     let bytes = tensors::to_bytes(&all)?;
-    let json = serde_json::to_vec(meta).map_err(|e| ModelError::input(format!("checkpoint metadata: {e}")))?;
+    let json = serde_json::to_vec(meta)
+        .map_err(|e| ModelError::input(format!("checkpoint metadata: {e}")))?;
     // Weights first, metadata last: the metadata file marks a complete checkpoint.
     medsynth_data::io::write_atomically(&dir.join(CKPT_WEIGHTS), |w| w.write_all(&bytes))?;
     medsynth_data::io::write_atomically(&dir.join(CKPT_META), |w| w.write_all(&json))?;
@@ -307,8 +342,8 @@ fn load_checkpoint(dir: &Path) -> Result<Option<(CheckpointMeta, Vec<NamedTensor
         return Ok(None);
     }
     let text = std::fs::read(&meta_path).map_err(|e| ModelError::io(&meta_path, e))?;
-    let meta: CheckpointMeta =
-        serde_json::from_slice(&text).map_err(|e| ModelError::corrupt(&meta_path, format!("unreadable checkpoint: {e}")))?;
+    let meta: CheckpointMeta = serde_json::from_slice(&text)
+        .map_err(|e| ModelError::corrupt(&meta_path, format!("unreadable checkpoint: {e}")))?;
     let wpath = dir.join(CKPT_WEIGHTS);
     let bytes = std::fs::read(&wpath).map_err(|e| ModelError::io(&wpath, e))?;
     let t = tensors::from_bytes(&bytes, &wpath)?;

@@ -8,6 +8,10 @@
 //! weight. Plain EM with the same cap and pruning threshold behaves alike on
 //! tabular columns and runs in microseconds on ≤ 2,048 weighted points.
 
+// Mixture parameters live in parallel arrays (weights, means, sds); index
+// loops over them read more clearly than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::stats::Histogram;
@@ -31,7 +35,11 @@ pub struct GmmOptions {
 
 impl Default for GmmOptions {
     fn default() -> Self {
-        GmmOptions { max_modes: 10, min_weight: 0.005, iterations: 200 }
+        GmmOptions {
+            max_modes: 10,
+            min_weight: 0.005,
+            iterations: 200,
+        }
     }
 }
 
@@ -63,13 +71,19 @@ impl Gmm {
 /// spread of a bin (width²/12) is added to every variance so that one-value
 /// columns and integer columns do not collapse to zero-width modes.
 pub fn fit(hist: &Histogram, opts: GmmOptions) -> Gmm {
-    let points: Vec<(f64, f64)> =
-        (0..hist.n_bins()).filter(|&b| hist.counts[b] > 0.0).map(|b| (hist.center(b), hist.counts[b])).collect();
+    let points: Vec<(f64, f64)> = (0..hist.n_bins())
+        .filter(|&b| hist.counts[b] > 0.0)
+        .map(|b| (hist.center(b), hist.counts[b]))
+        .collect();
     let total: f64 = points.iter().map(|p| p.1).sum();
     let range = (hist.hi - hist.lo).max(1e-12);
     let floor_var = hist.width() * hist.width() / 12.0 + (1e-3 * range).powi(2);
     if points.is_empty() || total <= 0.0 {
-        return Gmm { weights: vec![1.0], means: vec![(hist.lo + hist.hi) / 2.0], sds: vec![range / 4.0] };
+        return Gmm {
+            weights: vec![1.0],
+            means: vec![(hist.lo + hist.hi) / 2.0],
+            sds: vec![range / 4.0],
+        };
     }
     let k0 = opts.max_modes.max(1).min(points.len());
     // Initialise at weighted quantiles so the fit is deterministic.
@@ -88,7 +102,11 @@ pub fn fit(hist: &Histogram, opts: GmmOptions) -> Gmm {
     }
     means.dedup();
     let k = means.len();
-    let mut g = Gmm { weights: vec![1.0 / k as f64; k], means, sds: vec![(range / (2.0 * k as f64)).max(floor_var.sqrt()); k] };
+    let mut g = Gmm {
+        weights: vec![1.0 / k as f64; k],
+        means,
+        sds: vec![(range / (2.0 * k as f64)).max(floor_var.sqrt()); k],
+    };
     let mut resp = vec![0.0; g.n_modes()];
     let mut prev_ll = f64::NEG_INFINITY;
     for it in 0..opts.iterations {
@@ -117,7 +135,11 @@ pub fn fit(hist: &Histogram, opts: GmmOptions) -> Gmm {
                 sxx[j] += r * x * x;
             }
         }
-        let mut next = Gmm { weights: Vec::new(), means: Vec::new(), sds: Vec::new() };
+        let mut next = Gmm {
+            weights: Vec::new(),
+            means: Vec::new(),
+            sds: Vec::new(),
+        };
         for j in 0..k {
             let share = nk[j] / total;
             // Prune light modes (after a short burn-in so they can move first).
@@ -164,7 +186,10 @@ mod tests {
         }
         let g = fit(&h, GmmOptions::default());
         assert!(g.n_modes() >= 2);
-        let heavy: Vec<f64> = (0..g.n_modes()).filter(|&k| g.weights[k] > 0.2).map(|k| g.means[k]).collect();
+        let heavy: Vec<f64> = (0..g.n_modes())
+            .filter(|&k| g.weights[k] > 0.2)
+            .map(|k| g.means[k])
+            .collect();
         assert!(heavy.iter().any(|m| (m - 21.5).abs() < 3.0), "{g:?}");
         assert!(heavy.iter().any(|m| (m - 81.0).abs() < 3.0), "{g:?}");
         assert!((g.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);

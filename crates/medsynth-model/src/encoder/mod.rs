@@ -39,8 +39,13 @@ impl ColumnEncoding {
     /// Width of the softmax block.
     pub fn slots(&self) -> usize {
         match self {
-            ColumnEncoding::Numeric { gmm, has_missing } => gmm.n_modes() + usize::from(*has_missing),
-            ColumnEncoding::Discrete { n_labels, has_missing } => n_labels + usize::from(*has_missing),
+            ColumnEncoding::Numeric { gmm, has_missing } => {
+                gmm.n_modes() + usize::from(*has_missing)
+            }
+            ColumnEncoding::Discrete {
+                n_labels,
+                has_missing,
+            } => n_labels + usize::from(*has_missing),
         }
     }
 
@@ -82,12 +87,16 @@ impl Encoder {
         let columns = stats
             .iter()
             .map(|s| match s {
-                ColumnStats::Numeric { histogram, missing } => {
-                    ColumnEncoding::Numeric { gmm: gmm::fit(histogram, opts), has_missing: *missing > 0.0 }
-                }
-                ColumnStats::Discrete { labels, missing, .. } => {
-                    ColumnEncoding::Discrete { n_labels: labels.len().max(1), has_missing: *missing > 0.0 }
-                }
+                ColumnStats::Numeric { histogram, missing } => ColumnEncoding::Numeric {
+                    gmm: gmm::fit(histogram, opts),
+                    has_missing: *missing > 0.0,
+                },
+                ColumnStats::Discrete {
+                    labels, missing, ..
+                } => ColumnEncoding::Discrete {
+                    n_labels: labels.len().max(1),
+                    has_missing: *missing > 0.0,
+                },
             })
             .collect();
         Self::from_columns(columns)
@@ -105,20 +114,44 @@ impl Encoder {
             offsets.push(at);
             match c {
                 ColumnEncoding::Numeric { .. } => {
-                    spans.push(OutputSpan { start: at, width: 1, activation: SpanActivation::Tanh });
-                    spans.push(OutputSpan { start: at + 1, width: c.slots(), activation: SpanActivation::Softmax });
+                    spans.push(OutputSpan {
+                        start: at,
+                        width: 1,
+                        activation: SpanActivation::Tanh,
+                    });
+                    spans.push(OutputSpan {
+                        start: at + 1,
+                        width: c.slots(),
+                        activation: SpanActivation::Softmax,
+                    });
                     cond_index.push(None);
                 }
                 ColumnEncoding::Discrete { .. } => {
-                    spans.push(OutputSpan { start: at, width: c.slots(), activation: SpanActivation::Softmax });
+                    spans.push(OutputSpan {
+                        start: at,
+                        width: c.slots(),
+                        activation: SpanActivation::Softmax,
+                    });
                     cond_index.push(Some(cond_columns.len()));
-                    cond_columns.push(CondColumn { output_start: at, cond_start: cond_at, width: c.slots() });
+                    cond_columns.push(CondColumn {
+                        output_start: at,
+                        cond_start: cond_at,
+                        width: c.slots(),
+                    });
                     cond_at += c.slots();
                 }
             }
             at += c.width();
         }
-        Encoder { columns, offsets, data_dim: at, cond_index, cond_columns, cond_dim: cond_at, spans }
+        Encoder {
+            columns,
+            offsets,
+            data_dim: at,
+            cond_index,
+            cond_columns,
+            cond_dim: cond_at,
+            spans,
+        }
     }
 
     /// The slot of a category index (missing → the extra slot).
@@ -159,7 +192,8 @@ impl Encoder {
                                 break;
                             }
                         }
-                        let alpha = ((x - gmm.means[k]) / (4.0 * gmm.sds[k])).clamp(-ALPHA_CLIP, ALPHA_CLIP);
+                        let alpha = ((x - gmm.means[k]) / (4.0 * gmm.sds[k]))
+                            .clamp(-ALPHA_CLIP, ALPHA_CLIP);
                         s.push(k as u32);
                         a.push(alpha as f32);
                     }
@@ -167,7 +201,11 @@ impl Encoder {
                     alphas.push(a);
                 }
                 (ColumnEncoding::Discrete { n_labels, .. }, RawColumn::Discrete(idx)) => {
-                    slots.push(idx.iter().map(|&i| if i == MISSING { *n_labels as u32 } else { i }).collect());
+                    slots.push(
+                        idx.iter()
+                            .map(|&i| if i == MISSING { *n_labels as u32 } else { i })
+                            .collect(),
+                    );
                     alphas.push(Vec::new());
                 }
                 // Statistics and rows come from the same `prepare`, so kinds agree;
@@ -224,7 +262,11 @@ impl Encoder {
                             Some(&(_, s)) => s as usize,
                             None => argmax(&row[at..at + col.slots()]),
                         };
-                        v.push(if slot >= *n_labels { MISSING } else { slot as u32 });
+                        v.push(if slot >= *n_labels {
+                            MISSING
+                        } else {
+                            slot as u32
+                        });
                     }
                     (_, RawColumn::Numeric(v)) => v.push(f64::NAN),
                     (_, RawColumn::Discrete(v)) => v.push(MISSING),
@@ -239,7 +281,9 @@ impl Encoder {
             .iter()
             .map(|c| match c {
                 ColumnEncoding::Numeric { .. } => RawColumn::Numeric(Vec::with_capacity(capacity)),
-                ColumnEncoding::Discrete { .. } => RawColumn::Discrete(Vec::with_capacity(capacity)),
+                ColumnEncoding::Discrete { .. } => {
+                    RawColumn::Discrete(Vec::with_capacity(capacity))
+                }
             })
             .collect()
     }
@@ -267,16 +311,31 @@ mod tests {
         let mut h = Histogram::new(-50.0, 150.0, false);
         let mut missing = 0.0;
         for &x in xs {
-            if x.is_finite() { h.add(x, 1.0) } else { missing += 1.0 }
+            if x.is_finite() {
+                h.add(x, 1.0)
+            } else {
+                missing += 1.0
+            }
         }
         let mut counts = vec![0.0; n_labels];
         let mut cm = 0.0;
         for &c in cats {
-            if c == MISSING { cm += 1.0 } else { counts[c as usize] += 1.0 }
+            if c == MISSING {
+                cm += 1.0
+            } else {
+                counts[c as usize] += 1.0
+            }
         }
         vec![
-            ColumnStats::Numeric { histogram: h, missing },
-            ColumnStats::Discrete { labels: (0..n_labels).map(|i| i.to_string()).collect(), counts, missing: cm },
+            ColumnStats::Numeric {
+                histogram: h,
+                missing,
+            },
+            ColumnStats::Discrete {
+                labels: (0..n_labels).map(|i| i.to_string()).collect(),
+                counts,
+                missing: cm,
+            },
         ]
     }
 
