@@ -26,7 +26,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(seed: u64, quiet: bool, log_format: LogFormat) -> Self {
-        Ctx { seed, quiet, log_format }
+        Ctx {
+            seed,
+            quiet,
+            log_format,
+        }
     }
 
     /// A progress message for people (suppressed by `--quiet`; a `message`
@@ -97,11 +101,10 @@ impl Ctx {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{msg:>12} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(message.to_string());
         bar.enable_steady_tick(Duration::from_millis(200));

@@ -95,7 +95,11 @@ pub fn parse_datetime(text: &str) -> Option<(i64, bool)> {
 
 /// Parses an unsigned decimal of 1..=`max_len` digits (exactly 4 for years).
 fn parse_digits(s: &str, max_len: usize) -> Option<i64> {
-    let ok_len = if max_len == 4 { s.len() == 4 } else { !s.is_empty() && s.len() <= max_len };
+    let ok_len = if max_len == 4 {
+        s.len() == 4
+    } else {
+        !s.is_empty() && s.len() <= max_len
+    };
     if !ok_len || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -110,7 +114,10 @@ mod tests {
     fn epoch_and_leap_days_round_trip() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
-        assert_eq!(parse_datetime("2024-02-29"), Some((days_from_civil(2024, 2, 29) * 86_400, true)));
+        assert_eq!(
+            parse_datetime("2024-02-29"),
+            Some((days_from_civil(2024, 2, 29) * 86_400, true))
+        );
         assert_eq!(parse_datetime("2023-02-29"), None);
         let (s, date_only) = parse_datetime("1961-07-04T13:05:09").unwrap();
         assert!(!date_only);
@@ -120,7 +127,14 @@ mod tests {
 
     #[test]
     fn rejects_numbers_and_garbage() {
-        for t in ["63", "2.3", "12-03-2020", "2020-13-01", "abc", "2020-01-01 25:00"] {
+        for t in [
+            "63",
+            "2.3",
+            "12-03-2020",
+            "2020-13-01",
+            "abc",
+            "2020-01-01 25:00",
+        ] {
             assert_eq!(parse_datetime(t), None, "{t}");
         }
     }

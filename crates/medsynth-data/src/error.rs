@@ -16,7 +16,10 @@ pub struct Location {
 
 impl Location {
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Location { file: Some(path.into()), ..Default::default() }
+        Location {
+            file: Some(path.into()),
+            ..Default::default()
+        }
     }
 
     pub fn with_row(mut self, row: usize) -> Self {
@@ -69,11 +72,17 @@ pub enum DataError {
 
 impl DataError {
     pub fn invalid(location: Location, message: impl Into<String>) -> Self {
-        DataError::Invalid { location, message: message.into() }
+        DataError::Invalid {
+            location,
+            message: message.into(),
+        }
     }
 
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        DataError::Io { path: path.into(), source }
+        DataError::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// True when the user can fix the cause (bad input, missing file), as

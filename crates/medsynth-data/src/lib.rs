@@ -14,15 +14,15 @@ pub mod datetime;
 pub mod error;
 pub mod fake;
 pub mod identify;
-pub mod mask;
 pub mod infer;
 pub mod io;
+pub mod mask;
 pub mod schema;
-pub mod simulate;
 pub mod schema_file;
 pub mod sdv;
-pub mod validate;
+pub mod simulate;
 pub mod table;
+pub mod validate;
 
 pub use error::{DataError, Location, Result};
 pub use schema::{ColumnSchema, DomainSource, IdentifierType, Kind, MaskAction, Role, Schema};

@@ -98,7 +98,11 @@ pub struct Column {
 impl Column {
     /// Builds a column; `valid` must have one entry per row.
     pub fn new(name: impl Into<String>, data: ColumnData, valid: Vec<bool>) -> Self {
-        let c = Column { name: name.into(), data, valid };
+        let c = Column {
+            name: name.into(),
+            data,
+            valid,
+        };
         debug_assert_eq!(c.data_len(), c.valid.len());
         c
     }
@@ -211,7 +215,9 @@ impl Column {
             Value::Int(v) => Some(v.to_string()),
             Value::Bool(v) => Some(v.to_string()),
             Value::DateTime(s) => Some(match &self.data {
-                ColumnData::DateTime { date_only: true, .. } => crate::datetime::format_date(s),
+                ColumnData::DateTime {
+                    date_only: true, ..
+                } => crate::datetime::format_date(s),
                 _ => crate::datetime::format_datetime(s),
             }),
             Value::Str(s) => Some(s.to_string()),
@@ -233,7 +239,9 @@ impl Column {
                 codes: indices.iter().map(|&i| codes[i]).collect(),
                 dict: dict.clone(),
             },
-            ColumnData::Text(v) => ColumnData::Text(indices.iter().map(|&i| v[i].clone()).collect()),
+            ColumnData::Text(v) => {
+                ColumnData::Text(indices.iter().map(|&i| v[i].clone()).collect())
+            }
         };
         Column::new(self.name.clone(), data, valid)
     }

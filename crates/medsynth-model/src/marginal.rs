@@ -163,12 +163,13 @@ mod tests {
             histogram: h,
             missing: 10.0,
         });
-        for x in [0.05, 2.5, 7.77, 9.9] {
+        // Values seen in the data come back within one bin (10/1024).
+        for x in [0.1, 2.5, 7.7, 9.9] {
             let u = m.uniform_of_number(x, 0.3);
             let Cell::Number(y) = m.value_at(u) else {
                 panic!("numeric")
             };
-            assert!((x - y).abs() < 0.02, "{x} -> {u} -> {y}");
+            assert!((x - y).abs() < 0.011, "{x} -> {u} -> {y}");
         }
         assert!(matches!(m.value_at(0.05), Cell::Number(v) if v.is_nan()));
     }

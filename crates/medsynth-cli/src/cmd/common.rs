@@ -50,11 +50,15 @@ pub fn read_table(ctx: &Ctx, path: &Path, schema: Option<&Schema>) -> Result<Tab
 /// Reads the table and its schema: the user's `schema.json` (or SDV metadata)
 /// validated against the data, or, without one, an inferred schema whose
 /// warnings are shown.
-pub fn read_with_schema(ctx: &Ctx, data: &Path, schema_path: Option<&Path>) -> Result<(Table, Schema)> {
+pub fn read_with_schema(
+    ctx: &Ctx,
+    data: &Path,
+    schema_path: Option<&Path>,
+) -> Result<(Table, Schema)> {
     match schema_path {
         Some(sp) => {
-            let schema = Schema::load(sp)
-                .with_context(|| format!("reading schema {}", sp.display()))?;
+            let schema =
+                Schema::load(sp).with_context(|| format!("reading schema {}", sp.display()))?;
             let table = read_table(ctx, data, Some(&schema))?;
             let mut schema = schema;
             schema.fill_from_data(&table);

@@ -8,14 +8,16 @@ use anyhow::Result;
 use medsynth_data::infer::{self, InferOptions};
 use medsynth_data::{Role, io, mask, simulate};
 
-use crate::cmd::{common, inspect};
+use crate::cmd::{common, evaluate, fit, inspect, sample, split};
 use crate::ctx::Ctx;
 
 /// Run the whole pipeline on built-in data: simulate a cardiology cohort,
 /// inspect it, infer its schema, mask its identifiers, fit a model, sample
 /// synthetic patients and write the evaluation report.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth demo\n  medsynth demo --rows 5000 -o /tmp/demo --seed 3")]
+#[command(
+    after_help = "Examples:\n  medsynth demo\n  medsynth demo --rows 5000 -o /tmp/demo --seed 3"
+)]
 pub struct DemoArgs {
     /// Directory for every output (created if absent).
     #[arg(short, long, default_value = "medsynth-demo")]
@@ -34,7 +36,10 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| medsynth_data::DataError::io(dir, e))?;
     let path = |name: &str| -> PathBuf { dir.join(name) };
 
-    ctx.info(format!("1/7 simulate: {} patients (seed {})", args.rows, ctx.seed));
+    ctx.info(format!(
+        "1/7 simulate: {} patients (seed {})",
+        args.rows, ctx.seed
+    ));
     let cohort = simulate::cohort(args.rows.max(1), ctx.seed);
     let cohort_path = path("cohort.csv");
     io::write_table(&cohort, &cohort_path)?;
@@ -71,7 +76,10 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
 
     ctx.info("4/7 mask: identifiers dropped, pseudonymized, generalized or faked");
     ctx.warn("the demo pseudonymizes with a built-in secret; real runs must pass their own (--secret-file)");
-    let opts = mask::MaskOptions { secret: Some(DEMO_SECRET.to_vec()), ..Default::default() };
+    let opts = mask::MaskOptions {
+        secret: Some(DEMO_SECRET.to_vec()),
+        ..Default::default()
+    };
     let masked = mask::mask_table(&cohort, &schema, &opts)?;
     for line in &masked.report {
         ctx.info(format!(
@@ -86,12 +94,76 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     masked.schema.save(&path("masked.schema.json"))?;
     ctx.wrote("masked table", &masked_path);
 
-    // [demo:model] split, fit, sample
-    // [demo:eval] evaluate and report
-    finish(ctx, dir);
+    let masked_schema = path("masked.schema.json");
+    let target = simulate::TARGET.to_string();
+
+    ctx.info("5/7 split: 70 % train for the model, 30 % holdout kept for evaluation");
+    let split_dir = path("split");
+    split::run(
+        &split::SplitArgs {
+            data: masked_path.clone(),
+            holdout: 0.3,
+            stratify: Some(target.clone()),
+            output: Some(split_dir.clone()),
+            train_out: None,
+            holdout_out: None,
+        },
+        ctx,
+    )?;
+    let train = split_dir.join("train.csv");
+    let holdout = split_dir.join("holdout.csv");
+
+    ctx.info("6/7 fit and sample: a conditional tabular GAN on the training rows");
+    let model_dir = path("model");
+    fit::run(
+        &fit::FitArgs {
+            data: train.clone(),
+            output: model_dir.clone(),
+            model: "ctgan".to_string(),
+            schema: Some(masked_schema.clone()),
+            steps: None,
+            target: Some(target.clone()),
+            resume: false,
+        },
+        ctx,
+    )?;
+    let n_train = io::read_table(&train, &io::ReadOptions::default())?.n_rows();
+    let synthetic = path("synthetic.csv");
+    sample::run(
+        &sample::SampleArgs {
+            model: model_dir,
+            rows: n_train,
+            output: synthetic.clone(),
+            conditions: Vec::new(),
+            batch_rows: 50_000,
+        },
+        ctx,
+    )?;
+
+    ctx.info("7/7 evaluate: fidelity, utility, privacy attacks, fairness -> report.html");
+    let report_dir = path("report");
+    evaluate::run(
+        &evaluate::EvaluateArgs {
+            train,
+            holdout,
+            synthetic,
+            schema: Some(masked_schema),
+            target: Some(target),
+            positive: vec!["yes".to_string()],
+            sensitive: vec!["sex".to_string()],
+            output: report_dir.clone(),
+            no_tsne: false,
+        },
+        ctx,
+    )?;
+    finish(ctx, dir, &report_dir.join("report.html"));
     Ok(())
 }
 
-fn finish(ctx: &Ctx, dir: &Path) {
-    ctx.info(format!("done: every output is in {}", dir.display()));
+fn finish(ctx: &Ctx, dir: &Path, report: &Path) {
+    ctx.info(format!(
+        "done: every output is in {}; open {} in a browser",
+        dir.display(),
+        report.display()
+    ));
 }

@@ -14,7 +14,9 @@ use crate::ctx::Ctx;
 /// Show each column's kind, missing share, distinct count, an example value
 /// (masked for identifiers) and the suggested action for identifiers.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth inspect patients.csv\n  medsynth inspect extract.parquet --json > columns.json")]
+#[command(
+    after_help = "Examples:\n  medsynth inspect patients.csv\n  medsynth inspect extract.parquet --json > columns.json"
+)]
 pub struct InspectArgs {
     /// The table to inspect (.csv, .tsv or .parquet).
     pub data: PathBuf,
@@ -73,7 +75,13 @@ pub fn summarise(table: &Table, schema: &[ColumnSchema]) -> Vec<ColumnSummary> {
             let identifier = matches!(cs.kind, Kind::Identifier | Kind::Text);
             let example = (0..col.len())
                 .find_map(|i| col.label(i))
-                .map(|v| if identifier { mask_example(&v) } else { truncate(&v, 24) })
+                .map(|v| {
+                    if identifier {
+                        mask_example(&v)
+                    } else {
+                        truncate(&v, 24)
+                    }
+                })
                 .unwrap_or_else(|| "(all missing)".to_string());
             let n = col.len().max(1) as f64;
             ColumnSummary {
@@ -89,7 +97,6 @@ pub fn summarise(table: &Table, schema: &[ColumnSchema]) -> Vec<ColumnSummary> {
         })
         .collect()
 }
-
 
 /// Hides an identifier's value but keeps its shape: letters become `x`
 /// (the first of each word kept), digits `#`.
@@ -123,7 +130,15 @@ fn truncate(value: &str, max: usize) -> String {
 
 /// Renders the summary as an aligned text table.
 fn render(rows: &[ColumnSummary]) -> String {
-    let header = ["column", "kind", "missing", "distinct", "example", "identifier", "suggested action"];
+    let header = [
+        "column",
+        "kind",
+        "missing",
+        "distinct",
+        "example",
+        "identifier",
+        "suggested action",
+    ];
     let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
@@ -138,7 +153,9 @@ fn render(rows: &[ColumnSummary]) -> String {
                     (true, None) => "yes".to_string(),
                     _ => "-".to_string(),
                 },
-                r.suggested_action.clone().unwrap_or_else(|| "-".to_string()),
+                r.suggested_action
+                    .clone()
+                    .unwrap_or_else(|| "-".to_string()),
             ]
         })
         .collect();
@@ -175,7 +192,10 @@ mod tests {
     fn masked_examples_keep_shape_but_not_content() {
         assert_eq!(mask_example("Jane Smith"), "Jxxx Sxxxx");
         assert_eq!(mask_example("MRN0012345"), "Mxx#######");
-        assert_eq!(mask_example("jane.doe@example.org"), "jxxx.dxx@exxxxxxx.oxx");
+        assert_eq!(
+            mask_example("jane.doe@example.org"),
+            "jxxx.dxx@exxxxxxx.oxx"
+        );
         assert!(!mask_example("555-0123").contains('5'));
     }
 }

@@ -19,7 +19,9 @@ use crate::exit::usage;
 /// file or the MEDSYNTH_SECRET environment variable, never on the command
 /// line (other users can read command lines).
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth mask patients.csv --schema schema.json -o masked.csv --schema-out masked.schema.json\n  MEDSYNTH_SECRET=$(cat key.txt) medsynth mask extract.parquet -o masked.parquet")]
+#[command(
+    after_help = "Examples:\n  medsynth mask patients.csv --schema schema.json -o masked.csv --schema-out masked.schema.json\n  MEDSYNTH_SECRET=$(cat key.txt) medsynth mask extract.parquet -o masked.parquet"
+)]
 pub struct MaskArgs {
     /// The table to mask.
     pub data: PathBuf,
@@ -49,12 +51,21 @@ pub fn run(args: &MaskArgs, ctx: &Ctx) -> Result<()> {
                 .map_err(|e| medsynth_data::DataError::io(p, e))
                 .context("reading the secret file")?,
         ),
-        None => std::env::var("MEDSYNTH_SECRET").ok().map(String::into_bytes),
+        None => std::env::var("MEDSYNTH_SECRET")
+            .ok()
+            .map(String::into_bytes),
     };
     if args.output == args.data {
-        usage!("-o {} would overwrite the input; choose another output file", args.output.display());
+        usage!(
+            "-o {} would overwrite the input; choose another output file",
+            args.output.display()
+        );
     }
-    let opts = MaskOptions { secret, postcode_prefix: args.postcode_prefix, ..MaskOptions::default() };
+    let opts = MaskOptions {
+        secret,
+        postcode_prefix: args.postcode_prefix,
+        ..MaskOptions::default()
+    };
     let outcome = mask::mask_table(&table, &schema, &opts)
         .with_context(|| format!("masking {}", args.data.display()))?;
     let schema_out = args.schema_out.clone().unwrap_or_else(|| {
@@ -65,7 +76,12 @@ pub fn run(args: &MaskArgs, ctx: &Ctx) -> Result<()> {
     io::write_table(&outcome.table, &args.output)?;
     outcome.schema.save(&schema_out)?;
     for line in &outcome.report {
-        ctx.info(format!("  {:<20} {:<13} {}", line.column, common::enum_name(&line.action), line.detail));
+        ctx.info(format!(
+            "  {:<20} {:<13} {}",
+            line.column,
+            common::enum_name(&line.action),
+            line.detail
+        ));
         ctx.event("masked", serde_json::to_value(line)?);
     }
     if outcome.report.is_empty() {
@@ -75,7 +91,6 @@ pub fn run(args: &MaskArgs, ctx: &Ctx) -> Result<()> {
     ctx.wrote("masked schema", &schema_out);
     Ok(())
 }
-
 
 /// Secrets in files usually end with a newline that is not part of the key.
 fn trim_newline(mut bytes: Vec<u8>) -> Vec<u8> {

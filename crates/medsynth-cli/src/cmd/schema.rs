@@ -19,7 +19,9 @@ use crate::exit::usage;
 /// edited file against the data with `--check`. SDV single-table metadata is
 /// accepted wherever a schema is.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth schema heart.csv -o schema.json --target num --sensitive sex\n  medsynth schema heart.csv --check schema.json")]
+#[command(
+    after_help = "Examples:\n  medsynth schema heart.csv -o schema.json --target num --sensitive sex\n  medsynth schema heart.csv --check schema.json"
+)]
 pub struct SchemaArgs {
     /// The table (.csv, .tsv or .parquet).
     pub data: PathBuf,
@@ -93,6 +95,9 @@ pub fn set_role(schema: &mut Schema, column: &str, role: Role, flag: &str) -> Re
             c.role = role;
             Ok(())
         }
-        None => usage!("{flag} {column}: no such column; the columns are: {}", names.join(", ")),
+        None => usage!(
+            "{flag} {column}: no such column; the columns are: {}",
+            names.join(", ")
+        ),
     }
 }

@@ -15,7 +15,9 @@ use crate::exit::usage;
 /// missingness; and identifier columns (fake names, MRNs, dates of birth) so
 /// that masking has something to do. The rules are in docs/cohort.md.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  medsynth simulate --rows 2000 --seed 7 -o cohort.csv\n  medsynth simulate --rows 100000 -o cohort.parquet")]
+#[command(
+    after_help = "Examples:\n  medsynth simulate --rows 2000 --seed 7 -o cohort.csv\n  medsynth simulate --rows 100000 -o cohort.parquet"
+)]
 pub struct SimulateArgs {
     /// Number of patients.
     #[arg(long, default_value_t = 2000)]

@@ -153,7 +153,7 @@ pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
             let is_missing = t.is_empty() || missing.contains(&t);
             col.push(if is_missing { None } else { Some(cell) });
         }
-        if row % 8192 == 0
+        if row.is_multiple_of(8192)
             && let (Some(cb), Some(p)) = (&opts.progress, record.position())
         {
             cb(p.byte() + bom as u64, total);

@@ -114,7 +114,10 @@ impl TableWriter {
                                 format!("cannot start Parquet output: {e}"),
                             )
                         })?;
-                Sink::Parquet { writer: Box::new(writer), schema }
+                Sink::Parquet {
+                    writer: Box::new(writer),
+                    schema,
+                }
             }
         };
         Ok(TableWriter {

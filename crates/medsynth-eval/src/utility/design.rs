@@ -147,6 +147,20 @@ impl Encoded {
         s
     }
 
+    /// `out += a · x_i²` (element-wise square), for the Hessian diagonal.
+    #[inline]
+    pub fn axpy_sq(&self, i: usize, a: f64, out: &mut [f64]) {
+        let num = &self.num[i * self.n_num..(i + 1) * self.n_num];
+        for (x, o) in num.iter().zip(out.iter_mut()) {
+            *o += a * x * x;
+        }
+        for &f in &self.cat[i * self.n_cat..(i + 1) * self.n_cat] {
+            if f != NONE {
+                out[f as usize] += a;
+            }
+        }
+    }
+
     /// `out += a · x_i`.
     #[inline]
     pub fn axpy(&self, i: usize, a: f64, out: &mut [f64]) {

@@ -459,6 +459,11 @@ fn best_split(
         .unwrap_or(0);
     features.shuffle(rng);
     let mut best: Option<Split> = None;
+    // Scratch buffers reused across features: most nodes are small, so
+    // clearing 256 bins or allocating per candidate would dominate.
+    let mut order: Vec<usize> = Vec::with_capacity(MAX_BINS);
+    let mut left = vec![0.0; w];
+    let mut right = vec![0.0; w];
     // Like scikit-learn, keep drawing features past `mtry` until one gives
     // a valid split.
     for (tried, &f) in features.iter().enumerate() {
@@ -466,29 +471,33 @@ fn best_split(
             break;
         }
         let col = &x.bins[f];
-        hist.iter_mut().for_each(|v| *v = 0.0);
         let mut used = [0u64; 4];
         for &r in part {
             let b = col[r as usize] as usize;
-            used[b / 64] |= 1 << (b % 64);
+            if (used[b / 64] >> (b % 64)) & 1 == 0 {
+                used[b / 64] |= 1 << (b % 64);
+                hist[b * w..(b + 1) * w].iter_mut().for_each(|v| *v = 0.0);
+            }
             add_stat(task, &mut hist[b * w..(b + 1) * w], y[r as usize]);
         }
-        let mut order: Vec<usize> = (0..MAX_BINS)
-            .filter(|&b| (used[b / 64] >> (b % 64)) & 1 == 1)
-            .collect();
+        order.clear();
+        for (word, &bits) in used.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                order.push(word * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
         if order.len() < 2 {
             continue;
         }
         if is_cat[f] {
             order.sort_by(|&a, &b| {
-                bin_key(task, &hist[a * w..(a + 1) * w], major).total_cmp(&bin_key(
-                    task,
-                    &hist[b * w..(b + 1) * w],
-                    major,
-                ))
+                let ka = bin_key(task, &hist[a * w..(a + 1) * w], major);
+                ka.total_cmp(&bin_key(task, &hist[b * w..(b + 1) * w], major))
             });
         }
-        let mut left = vec![0.0; w];
+        left.iter_mut().for_each(|v| *v = 0.0);
         let mut set = [0u64; 4];
         let mut best_here: Option<(f64, [u64; 4])> = None;
         for &b in &order[..order.len() - 1] {
@@ -496,7 +505,9 @@ fn best_split(
                 *l += h;
             }
             set[b / 64] |= 1 << (b % 64);
-            let right: Vec<f64> = total.iter().zip(&left).map(|(t, l)| t - l).collect();
+            for ((r, t), l) in right.iter_mut().zip(total).zip(&left) {
+                *r = t - l;
+            }
             let child = weighted_impurity(task, &left) + weighted_impurity(task, &right);
             let gain = parent - child;
             if best_here.as_ref().is_none_or(|(g, _)| gain > *g) {

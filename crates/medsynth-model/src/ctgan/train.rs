@@ -111,6 +111,28 @@ fn prefixed(prefix: &str, t: &[NamedTensor]) -> Vec<NamedTensor> {
         .collect()
 }
 
+/// `tensors` rearranged into the order (and checked against the names and
+/// shapes) of `reference`: files store tensors sorted by name, while the EMA
+/// update pairs tensors by position.
+fn in_order_of(
+    reference: &[NamedTensor],
+    tensors: Vec<NamedTensor>,
+    dir: &Path,
+) -> Result<Vec<NamedTensor>> {
+    let mut by_name: std::collections::HashMap<String, NamedTensor> =
+        tensors.into_iter().map(|t| (t.name.clone(), t)).collect();
+    reference
+        .iter()
+        .map(|r| match by_name.remove(&r.name) {
+            Some(t) if t.shape == r.shape => Ok(t),
+            _ => Err(ModelError::corrupt(
+                dir.join(CKPT_WEIGHTS),
+                format!("checkpoint lacks a valid tensor {}", r.name),
+            )),
+        })
+        .collect()
+}
+
 fn unprefixed(prefix: &str, t: &[NamedTensor]) -> Vec<NamedTensor> {
     t.iter()
         .filter_map(|x| {
@@ -181,8 +203,8 @@ pub fn train(
             .cloned()
             .collect();
         gan.import_parameters(&core)?;
-        ema = unprefixed("ema.", &saved);
-        best = unprefixed("best.", &saved);
+        ema = in_order_of(&ema, unprefixed("ema.", &saved), dir)?;
+        best = in_order_of(&best, unprefixed("best.", &saved), dir)?;
         let pos: u128 = meta.rng_word_pos.parse().map_err(|_| {
             ModelError::corrupt(dir.join(CKPT_META), "rng_word_pos is not a number")
         })?;
@@ -214,6 +236,9 @@ pub fn train(
         let mut cstats = Default::default();
         for _ in 0..cfg.critic_steps {
             sampler.training_conds(encoder, &mut cond_fake, &mut selected, &mut slots, &mut rng);
+            // Restart from the identity so that a step depends only on the RNG
+            // position (what a checkpoint restores), not on earlier shuffles.
+            perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
             rand::seq::SliceRandom::shuffle(perm.as_mut_slice(), &mut rng);
             for i in 0..b {
                 let p = perm[i];

@@ -182,6 +182,27 @@ impl Encoder {
                             continue;
                         }
                         gmm.posterior(x, &mut post);
+                        // Modes that would clip α cannot reproduce x: leave them out
+                        // (unless every mode would, then keep the nearest one).
+                        let fits = |k: usize| {
+                            ((x - gmm.means[k]) / (4.0 * gmm.sds[k])).abs() <= ALPHA_CLIP
+                        };
+                        if (0..gmm.n_modes()).any(fits) {
+                            let mut total = 0.0;
+                            for (k, p) in post.iter_mut().enumerate().take(gmm.n_modes()) {
+                                if !fits(k) {
+                                    *p = 0.0;
+                                }
+                                total += *p;
+                            }
+                            if total > 0.0 {
+                                post.iter_mut().for_each(|p| *p /= total);
+                            } else if let Some(k) = (0..gmm.n_modes()).find(|&k| fits(k)) {
+                                post.iter_mut()
+                                    .enumerate()
+                                    .for_each(|(j, p)| *p = if j == k { 1.0 } else { 0.0 });
+                            }
+                        }
                         let r: f64 = rng.random();
                         let mut acc = 0.0;
                         let mut k = gmm.n_modes() - 1;
