@@ -25,11 +25,11 @@ pub use utility::{UtilityOptions, UtilityReport, tstr_logistic_auc, utility_repo
 
 // Part B: privacy attacks, fairness, pictures, report, drift.
 pub mod charts;
-pub mod privacy;
-pub mod tsne;
+pub mod drift;
 pub mod fairness;
 pub mod metrics;
+pub mod privacy;
 pub mod report;
-pub mod drift;
+pub mod tsne;
 pub use metrics::{EvalInputs, EvalOptions, Metrics, evaluate};
 pub use privacy::{DcrReport, dcr_report};

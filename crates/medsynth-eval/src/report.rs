@@ -493,10 +493,10 @@ fn fairness(o: &mut String, f: Option<&FairnessReport>, verdict: &str) {
     o.push_str("</section>");
 }
 
-fn correlation_matrices(
-    f: &QualityReport,
-    schema: &Schema,
-) -> Option<(Vec<String>, Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+/// Column names with the real and the synthetic correlation matrices.
+type CorrelationMatrices = (Vec<String>, Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+fn correlation_matrices(f: &QualityReport, schema: &Schema) -> Option<CorrelationMatrices> {
     let names: Vec<String> = schema
         .columns
         .iter()

@@ -103,11 +103,19 @@ fn unseen_real_rows_look_like_chance() {
             "{:?}",
             r.anonymeter.linkability
         );
-        assert!(
-            r.anonymeter.inference_max < 0.15,
-            "{:?}",
-            r.anonymeter.inference
-        );
+        // Unseen rows carry no information about train, so every column's
+        // inference risk must be statistically indistinguishable from zero:
+        // the lower end of its confidence interval stays at or below ~0.
+        // (Point estimates are noisy on near-constant columns, where the
+        // risk formula divides by 1 - baseline.)
+        for inf in &r.anonymeter.inference {
+            assert!(
+                inf.risk.ci[0] <= 0.05,
+                "seed {seed}: {} {:?}",
+                inf.column,
+                inf.risk
+            );
+        }
         assert!(
             !r.mia.distance.verdict.contains("leaks"),
             "{}",
