@@ -1,7 +1,6 @@
 //! `medsynth compare`: drift between two real extracts (two years, two
 //! sites) with the same fidelity metrics the evaluation uses.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};

@@ -3,7 +3,6 @@
 //! `metrics.json` (for scripts) and a self-contained `report.html` (for
 //! people).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -56,10 +55,10 @@ pub fn run(args: &EvaluateArgs, ctx: &Ctx) -> Result<()> {
     let (train, schema) = common::read_with_schema(ctx, &args.train, args.schema.as_deref())?;
     let holdout = common::read_table(ctx, &args.holdout, Some(&schema))?;
     let synthetic = common::read_table(ctx, &args.synthetic, Some(&schema))?;
-    if let Some(t) = &args.target {
-        if train.column(t).is_none() {
-            usage!("--target: column '{t}' is not in {}", args.train.display());
-        }
+    if let Some(t) = &args.target
+        && train.column(t).is_none()
+    {
+        usage!("--target: column '{t}' is not in {}", args.train.display());
     }
     for s in &args.sensitive {
         if train.column(s).is_none() {

@@ -47,7 +47,7 @@ pub fn run(args: &MaskArgs, ctx: &Ctx) -> Result<()> {
     let secret = match &args.secret_file {
         Some(p) => Some(
             std::fs::read(p)
-                .map(|b| trim_newline(b))
+                .map(trim_newline)
                 .map_err(|e| medsynth_data::DataError::io(p, e))
                 .context("reading the secret file")?,
         ),

@@ -54,13 +54,13 @@ pub fn run(args: &SplitArgs, ctx: &Ctx) -> Result<()> {
         _ => usage!("say where to write the parts: -o DIR, or --train-out FILE --holdout-out FILE"),
     };
     let table = common::read_table(ctx, &args.data, None)?;
-    if let Some(col) = &args.stratify {
-        if table.column(col).is_none() {
-            usage!(
-                "--stratify: column '{col}' is not in {}",
-                args.data.display()
-            );
-        }
+    if let Some(col) = &args.stratify
+        && table.column(col).is_none()
+    {
+        usage!(
+            "--stratify: column '{col}' is not in {}",
+            args.data.display()
+        );
     }
     let (train, holdout) =
         medsynth_eval::split(&table, args.holdout, args.stratify.as_deref(), ctx.seed)

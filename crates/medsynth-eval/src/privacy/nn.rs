@@ -136,11 +136,7 @@ mod tests {
     use super::*;
 
     fn enc(num: &[f32], cat: &[u32], pn: usize, pc: usize) -> Encoded {
-        let n = if pn > 0 {
-            num.len() / pn
-        } else {
-            cat.len() / pc
-        };
+        let n = num.len().checked_div(pn).unwrap_or_else(|| cat.len() / pc);
         Encoded {
             n,
             pn,
