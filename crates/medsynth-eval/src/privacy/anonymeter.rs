@@ -423,14 +423,39 @@ pub fn anonymeter_encoded(
             })
             .collect()
     };
+    for r in &mut inf {
+        if !is_assessable(&r.risk) {
+            r.risk.verdict = format!(
+                "Not assessable: {:.0} % of unseen patients are already guessed right, so the \
+                 risk formula (which divides by the share guessed wrong) only amplifies noise.",
+                100.0 * r.risk.control_rate
+            );
+        }
+    }
     inf.sort_by(|a, b| b.risk.value.total_cmp(&a.risk.value));
-    let inference_max = inf.first().map_or(0.0, |r| r.risk.value);
+    let inference_max = inf
+        .iter()
+        .filter(|r| is_assessable(&r.risk))
+        .map(|r| r.risk.value)
+        .fold(0.0, f64::max);
     AnonymeterReport {
         singling_out: singling,
         linkability: link,
         inference: inf,
         inference_max,
     }
+}
+
+/// Above this control success rate an inference attack says nothing: the
+/// risk `(attack - control) / (1 - control)` divides sampling noise by a
+/// small number (a column that is 0 for 88 % of patients turns a 4-point
+/// difference of 500 attacks into a "38 % risk").
+pub const MAX_ASSESSABLE_CONTROL_RATE: f64 = 0.8;
+
+/// Whether an inference risk can be read at all (see
+/// [`MAX_ASSESSABLE_CONTROL_RATE`]).
+pub fn is_assessable(risk: &Risk) -> bool {
+    risk.control_rate <= MAX_ASSESSABLE_CONTROL_RATE
 }
 
 #[cfg(test)]
