@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{DataError, Location, Result};
-use crate::schema::{ColumnSchema, DomainSource, Kind, Schema};
+use crate::schema::{ColumnSchema, DomainSource, Kind, MaskAction, Schema};
 use crate::table::{Column, ColumnData, Table, Value};
 
 /// How many offending rows an error lists.
@@ -78,9 +78,13 @@ pub fn validate(
     data_path: &Path,
 ) -> Result<()> {
     check_schema(schema, schema_path)?;
+    // Masking removes `fake` and `drop` columns from the table but keeps
+    // `fake` ones in the schema so that sampling can regenerate them: their
+    // absence is expected, not an error.
     let absent: Vec<&str> = schema
         .columns
         .iter()
+        .filter(|c| !matches!(c.action, Some(MaskAction::Fake | MaskAction::Drop)))
         .map(|c| c.name.as_str())
         .filter(|n| table.column(n).is_none())
         .collect();

@@ -140,10 +140,20 @@ fn check_inputs(inputs: &EvalInputs, options: &EvalOptions) -> Result<(), EvalEr
             return Err(EvalError::Invalid(format!("the {name} table has no rows")));
         }
     }
-    // Same columns in all three tables: a mismatch usually means the wrong
-    // file, and comparing half the columns would mislead.
+    // Same evaluated columns in all three tables: a mismatch usually means
+    // the wrong file, and comparing half the columns would mislead.
+    // Identifier and text columns are never evaluated, so they may differ
+    // (masking keeps a pseudonymized MRN in the real tables, sampling adds
+    // fake names to the synthetic one).
+    let evaluated = |name: &str| {
+        inputs
+            .schema
+            .column(name)
+            .is_none_or(|c| c.kind.is_modelled())
+    };
     let names = |t: &Table| {
         t.names()
+            .filter(|n| evaluated(n))
             .map(str::to_string)
             .collect::<std::collections::BTreeSet<String>>()
     };

@@ -87,7 +87,10 @@ pub fn fit(
     let mut output_columns = Vec::new();
     let mut index = 0;
     for c in &schema.columns {
-        if table.column(&c.name).is_none() {
+        // Identifier and text columns are never modelled, so they may be
+        // absent: masking removes `fake` columns (regenerated at sample time)
+        // and `drop` columns from the table.
+        if c.kind.is_modelled() && table.column(&c.name).is_none() {
             return Err(ModelError::input(format!(
                 "the schema names column '{}' but the table has no such column",
                 c.name

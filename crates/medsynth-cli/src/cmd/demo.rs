@@ -113,13 +113,17 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     let train = split_dir.join("train.csv");
     let holdout = split_dir.join("holdout.csv");
 
-    ctx.info("6/7 fit and sample: a conditional tabular GAN on the training rows");
+    // The demo uses the Gaussian copula: on this cohort the GAN currently
+    // learns the outcome relation inverted (TSTR AUC ~0.3, under
+    // investigation in the GAN issue), and a demo must not show a model
+    // we would not recommend.
+    ctx.info("6/7 fit and sample: a Gaussian copula on the training rows");
     let model_dir = path("model");
     fit::run(
         &fit::FitArgs {
             data: train.clone(),
             output: model_dir.clone(),
-            model: "ctgan".to_string(),
+            model: "copula".to_string(),
             schema: Some(masked_schema.clone()),
             steps: None,
             target: Some(target.clone()),
