@@ -58,7 +58,7 @@ for f, expected in [("heart_cleveland", set()), ("adult", set()), ("diabetes130"
     print(f, "identifiers:", sorted(flagged))
 PY
 
-echo "-- diabetes130: CSV -> Parquet -> CSV round trip through the CLI"
+echo "-- simulate: a 100,000-patient cohort written as Parquet"
 measure "simulate 100k" "$BIN" --quiet simulate --rows 100000 -o "$OUT/cohort.parquet"
 
 echo "-- diabetes130 (101,766 x 50): read + infer + write Parquet + read back"
