@@ -336,3 +336,48 @@ fn json_log_format_emits_one_object_per_line() {
         assert!(v["event"].is_string());
     }
 }
+
+#[test]
+fn sdv_metadata_is_accepted_as_a_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let meta = dir.path().join("metadata.json");
+    let mut columns = serde_json::Map::new();
+    for c in ["age", "trestbps", "chol", "thalach", "oldpeak"] {
+        columns.insert(c.into(), serde_json::json!({"sdtype": "numerical"}));
+    }
+    for c in [
+        "sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num",
+    ] {
+        columns.insert(c.into(), serde_json::json!({"sdtype": "categorical"}));
+    }
+    let doc = serde_json::json!({"METADATA_SPEC_VERSION": "SINGLE_TABLE_V1", "columns": columns});
+    std::fs::write(&meta, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let heart = shared("heart_cleveland.csv");
+    let o = medsynth(&[
+        "schema",
+        heart.to_str().unwrap(),
+        "--check",
+        meta.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A misspelt sdtype is a clear error naming the file and the column.
+    columns_with_typo(&meta, &doc);
+    let o = medsynth(&[
+        "schema",
+        heart.to_str().unwrap(),
+        "--check",
+        meta.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("metadata.json") && stderr(&o).contains("chol"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn columns_with_typo(path: &Path, doc: &serde_json::Value) {
+    let mut doc = doc.clone();
+    doc["columns"]["chol"] = serde_json::json!({"sdtype": "numericall"});
+    std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
