@@ -1,16 +1,27 @@
-"""Flower ServerApp: FedAvg weighted by `num-examples`, with medsynth's
-rejection rules (see `medsynth_common.py`).
+"""Flower ServerApp for medsynth: statistics phase, shared encoder, rounds of
+FedAvg weighted by `num-examples` with medsynth's rejection rules (see
+`medsynth_common.py`), and the final model directory.
 
-Why not Flower's stock `FedAvg.aggregate_train`: it raises and skips the whole
-round's aggregation when a single reply is inconsistent, and it never checks
-for NaN or a norm bound. Here each reply is validated on its own, bad ones
-are logged and dropped, and the round goes on. Replies that miss
-`round-timeout` are dropped by the Grid and never wait for.
+1. QUERY every site for its summary (`medsynth federate site-stats`: row
+   count and aggregate column statistics over the agreed domain).
+2. `medsynth federate init` on the server merges them into
+   `federation.json` (shared encoder, settings) and the initial parameters.
+3. Each round: TRAIN messages carry the global arrays and federation.json;
+   each reply is validated on its own, bad ones are logged and dropped, the
+   rest averaged. Replies missing `round-timeout` are dropped by the Grid.
+4. `medsynth federate finish` writes the model directory (`final-model`),
+   which `medsynth sample` reads like any other.
+
+Why not Flower's stock `FedAvg.aggregate_train`: it raises and skips the
+whole round's aggregation when a single reply is inconsistent, and it never
+checks for NaN or a norm bound.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from logging import INFO, WARNING
 
@@ -28,7 +39,7 @@ app = ServerApp()
 def _wait_for_nodes(grid: Grid, n: int, timeout: float) -> list[int]:
     start = time.monotonic()
     while True:
-        nodes = list(grid.get_node_ids())
+        nodes = sorted(grid.get_node_ids())
         if len(nodes) >= n or time.monotonic() - start > timeout:
             return nodes
         time.sleep(1.0)
@@ -38,27 +49,74 @@ def _to_numpy(record: ArrayRecord) -> dict[str, np.ndarray]:
     return {name: arr.numpy() for name, arr in record.items()}
 
 
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} exited with {proc.returncode}: {proc.stderr.strip()[-800:]}")
+
+
 @app.main()
 def main(grid: Grid, context: Context) -> None:
     cfg = context.run_config
     rounds = int(cfg["num-server-rounds"])
     timeout = float(cfg["round-timeout"])
     max_norm = float(cfg["max-update-norm"])
-    aggregate = str(cfg["aggregate"])
-    if aggregate not in ("all", "generator"):
-        raise ValueError(f"aggregate must be 'all' or 'generator', got {aggregate!r}")
-    glob = load_file(str(cfg["initial-params"]))
+    strategy = str(cfg["strategy"])
+    if strategy not in ("fedavg", "fedprox", "shared-generator"):
+        raise ValueError(f"strategy must be fedavg, fedprox or shared-generator, got {strategy!r}")
+    aggregate = "generator" if strategy == "shared-generator" else "all"
+    binary = str(cfg["medsynth-bin"])
+    work = str(cfg["work-dir"])
+    os.makedirs(work, exist_ok=True)
+
+    # 1. Statistics phase: every site's summary, in node order.
+    nodes = _wait_for_nodes(grid, int(cfg["min-nodes"]), timeout)
+    query = [
+        Message(content=RecordDict({"config": ConfigRecord({"phase": "stats"})}), message_type=MessageType.QUERY, dst_node_id=n)
+        for n in nodes
+    ]
+    summaries = {}
+    for reply in grid.send_and_receive(query, timeout=timeout):
+        site = reply.metadata.src_node_id
+        if reply.has_error():
+            log(WARNING, "statistics phase: site %d failed: %s", site, reply.error.reason)
+            continue
+        summaries[site] = str(reply.content["summary"]["json"])
+    nodes = [n for n in nodes if n in summaries]
+    if len(nodes) < int(cfg["min-nodes"]):
+        raise RuntimeError(f"only {len(nodes)} sites sent their statistics; need {cfg['min-nodes']}")
+    stats_files = []
+    for i, n in enumerate(nodes):
+        path = os.path.join(work, f"site{i}_stats.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(summaries[n])
+        stats_files.append(path)
+
+    # 2. Shared encoder and initial parameters, from the merged statistics alone.
+    fed_dir = os.path.join(work, "federation")
+    _run(
+        [binary, "federate", "init", "--schema", str(cfg["schema-path"]),
+         "--strategy", strategy, "--mu", str(float(cfg["mu"])), "--local-steps", str(int(cfg["local-steps"])),
+         "--seed", str(int(cfg["seed"])), "-o", fed_dir, "--quiet", "--stats", *stats_files]
+    )
+    with open(os.path.join(fed_dir, "federation.json"), encoding="utf-8") as f:
+        federation = f.read()
+    glob = load_file(os.path.join(fed_dir, "global0.safetensors"))
+    log(INFO, "federation of %d sites initialised (%d tensors)", len(nodes), len(glob))
+
+    # 3. Rounds.
     history = []
+    total_accepted = total_rejected = 0
     for rnd in range(1, rounds + 1):
-        nodes = _wait_for_nodes(grid, int(cfg["min-nodes"]), timeout)
-        config = ConfigRecord({"server-round": rnd, "local-epochs": int(cfg["local-epochs"])})
+        live = [n for n in _wait_for_nodes(grid, int(cfg["min-nodes"]), timeout) if n in summaries]
+        config = ConfigRecord({"server-round": rnd, "federation": federation})
         msgs = [
             Message(
                 content=RecordDict({"arrays": ArrayRecord({k: Array(v) for k, v in glob.items()}), "config": config}),
                 message_type=MessageType.TRAIN,
                 dst_node_id=node,
             )
-            for node in nodes
+            for node in live
         ]
         t0 = time.monotonic()
         replies = list(grid.send_and_receive(msgs, timeout=timeout))
@@ -80,8 +138,10 @@ def main(grid: Grid, context: Context) -> None:
                 log(WARNING, "round %d: site %d sent a malformed reply: %s", rnd, site, err)
                 continue
             updates.append((site, rows, params))
-        missing = len(nodes) - len(replies)
+        missing = len(live) - len(replies)
         glob, accepted, rejected = fedavg(glob, updates, aggregate, max_norm)
+        total_accepted += len(accepted)
+        total_rejected += len(rejected)
         for r in rejected:
             log(WARNING, "round %d: %s", rnd, r)
         if not accepted:
@@ -101,6 +161,16 @@ def main(grid: Grid, context: Context) -> None:
                 "ledgers": ledgers,
             }
         )
-    save_file(glob, str(cfg["final-params"]))
-    log(INFO, "final parameters written to %s", cfg["final-params"])
+
+    # 4. The model directory.
+    final_params = os.path.join(work, "global_final.safetensors")
+    save_file(glob, final_params)
+    _run(
+        [binary, "federate", "finish", "--federation", os.path.join(fed_dir, "federation.json"),
+         "--params", final_params, "--rounds", str(rounds), "--accepted", str(total_accepted),
+         "--rejected", str(total_rejected), "-o", str(cfg["final-model"]), "--quiet"]
+    )
+    with open(os.path.join(work, "rounds.json"), "w", encoding="utf-8") as f:
+        json.dump(history, f)
+    log(INFO, "final model written to %s", cfg["final-model"])
     log(INFO, "round history: %s", json.dumps(history))

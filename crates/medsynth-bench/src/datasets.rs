@@ -15,6 +15,10 @@ pub struct Dataset {
     pub categorical: &'static [&'static str],
     /// Columns forced to numeric.
     pub numeric: &'static [&'static str],
+    /// Fold categories seen once into the column's mode (`--rare-categories
+    /// merge`): adult has a one-off `native-country`, diabetes130 one-off
+    /// diagnosis codes.
+    pub merge_rare: bool,
 }
 
 pub const HEART: Dataset = Dataset {
@@ -26,6 +30,7 @@ pub const HEART: Dataset = Dataset {
         "sex", "cp", "fbs", "restecg", "exang", "slope", "ca", "thal", "num",
     ],
     numeric: &["age", "trestbps", "chol", "thalach", "oldpeak"],
+    merge_rare: false,
 };
 
 pub const ADULT: Dataset = Dataset {
@@ -52,6 +57,7 @@ pub const ADULT: Dataset = Dataset {
         "capital-loss",
         "hours-per-week",
     ],
+    merge_rare: true,
 };
 
 pub const DIABETES: Dataset = Dataset {
@@ -61,6 +67,7 @@ pub const DIABETES: Dataset = Dataset {
     positive: &["<30"],
     categorical: &[],
     numeric: &[],
+    merge_rare: true,
 };
 
 impl Dataset {

@@ -8,6 +8,7 @@
 //! closer to train; fit wall time, time to sample 100k rows, peak RSS.
 
 mod datasets;
+mod dp_domain;
 mod stats;
 
 use std::path::PathBuf;
@@ -17,9 +18,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use medsynth_data::infer::{InferOptions, infer};
 use medsynth_data::io::{ReadOptions, read_table};
-use medsynth_data::{Kind, Role, Schema};
+use medsynth_data::{Kind, Role, Schema, Table};
 use medsynth_eval::TargetSpec;
-use medsynth_model::fit::{FitOptions, fit};
+use medsynth_model::ctgan::CtganConfig;
+use medsynth_model::fit::{FitOptions, RareCategories, fit};
 use medsynth_model::{Model, ModelKind};
 
 use datasets::Dataset;
@@ -50,6 +52,36 @@ struct Args {
     /// Also print one JSON line per seed.
     #[arg(long)]
     json: bool,
+    /// `--dataset file`: the table to read (any table `medsynth` reads).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// `--dataset file`: a schema.json for `--data` (inferred when absent).
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// `--dataset file`: the binary target column.
+    #[arg(long)]
+    target: Option<String>,
+    /// `--dataset file`: labels of the target counted as positive.
+    #[arg(long, value_delimiter = ',')]
+    positive: Vec<String>,
+    /// CTGAN setting overrides as `field=json` (e.g. `--set batch=200 --set pac=5`),
+    /// applied to the defaults for the training table's size.
+    #[arg(long = "set")]
+    overrides: Vec<String>,
+    /// Fold categories seen once into their column's mode (always on for
+    /// adult and diabetes, whose tables have one-off values).
+    #[arg(long)]
+    merge_rare: bool,
+    /// Write each seed's synthetic rows to DIR/synth_<seed>.csv (and train/holdout).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Fit under differential privacy with this ε (δ = 1e-5; `--model` ctgan or copula).
+    #[arg(long)]
+    epsilon: Option<f64>,
+    /// With --epsilon: declare generic public bounds/categories (see dp_domain.rs)
+    /// instead of estimating them under DP.
+    #[arg(long)]
+    public_domain: bool,
 }
 
 /// Applies the protocol's column kinds and target role to an inferred schema.
@@ -84,30 +116,27 @@ struct Results {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let Some(ds) = Dataset::by_name(&args.dataset) else {
-        bail!("--dataset must be heart, adult or diabetes")
-    };
     let Some(kind) = ModelKind::parse(&args.model) else {
         bail!("--model must be ctgan, copula or marginals")
     };
-    let path = ds.path(args.data_dir.as_ref());
-    let table = read_table(
-        &path,
-        &ReadOptions {
-            string_columns: ds.categorical.iter().map(|s| s.to_string()).collect(),
-            ..ReadOptions::default()
-        },
-    )
-    .with_context(|| format!("reading {}", path.display()))?;
-    let schema = protocol_schema(&ds, infer(&table, &InferOptions::default()).schema);
-    let target = TargetSpec::binary(ds.target, ds.positive.iter().copied());
+    let (name, table, schema, target, merge_rare) = load(&args)?;
+    let schema = if args.public_domain {
+        dp_domain::declare(&name, schema)
+    } else {
+        schema
+    };
     let (train, holdout) = medsynth_eval::split::split_by_target(&table, 0.3, &target, &schema, 0)?;
     eprintln!(
-        "{}: {} train / {} holdout rows, model {kind}",
-        ds.name,
+        "{name}: {} train / {} holdout rows, model {kind}",
         train.n_rows(),
         holdout.n_rows()
     );
+    let ctgan = ctgan_config(&args.overrides, train.n_rows())?;
+    if let Some(dir) = &args.save {
+        std::fs::create_dir_all(dir)?;
+        medsynth_data::io::write_table(&train, &dir.join("train.csv"))?;
+        medsynth_data::io::write_table(&holdout, &dir.join("holdout.csv"))?;
+    }
     let mut r = Results::default();
     for &seed in &args.seeds {
         let t0 = Instant::now();
@@ -115,11 +144,25 @@ fn main() -> Result<()> {
             kind,
             seed,
             steps: args.steps,
+            ctgan: ctgan.clone(),
+            rare_categories: if merge_rare {
+                RareCategories::Merge
+            } else {
+                RareCategories::Error
+            },
+            privacy: args.epsilon.map(|e| medsynth_model::dp::DpOptions {
+                delta: Some(1e-5),
+                model: medsynth_model::dp::DpModel::parse(&args.model).unwrap_or_default(),
+                ..medsynth_model::dp::DpOptions::new(e)
+            }),
             ..FitOptions::default()
         };
         let (model, _) = fit(&train, &schema, &opts, &mut |_| {})?;
         let fit_s = t0.elapsed().as_secs_f64();
         let synth = sample_all(&model, train.n_rows(), seed)?;
+        if let Some(dir) = &args.save {
+            medsynth_data::io::write_table(&synth, &dir.join(format!("synth_{seed}.csv")))?;
+        }
         let q = medsynth_eval::quality_report(&train, &synth, &schema)?;
         let auc = stats::tstr_lr_auc(&synth, &holdout, &schema, &target);
         let dcr = medsynth_eval::privacy::dcr_report(&train, &holdout, &synth, &schema, seed)?;
@@ -148,7 +191,7 @@ fn main() -> Result<()> {
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"dataset": ds.name, "model": kind.as_str(), "seed": seed, "fit_s": fit_s,
+                serde_json::json!({"dataset": name, "model": kind.as_str(), "seed": seed, "fit_s": fit_s,
                     "quality": q.quality, "column_shapes": q.column_shapes, "column_pair_trends": q.column_pair_trends,
                     "tstr_lr_auc": auc, "share_closer_to_train": dcr.share_closer_to_train, "sample_100k_s": sample_s})
             );
@@ -166,7 +209,7 @@ fn main() -> Result<()> {
     let rss = peak_rss_mib();
     println!(
         "\n## {} ({} train rows / {} holdout), seeds {:?}\n",
-        ds.name,
+        name,
         train.n_rows(),
         holdout.n_rows(),
         args.seeds
@@ -186,10 +229,80 @@ fn main() -> Result<()> {
         Summary::of(&r.tstr_lr_auc).fmt(3),
         Summary::of(&r.share_closer).fmt(3),
     );
-    for line in stats::peer_rows(ds.name) {
+    for line in stats::peer_rows(&name) {
         println!("{line}");
     }
     Ok(())
+}
+
+/// The table, protocol schema and target of `--dataset` (or of `--data` with
+/// `--dataset file`).
+fn load(args: &Args) -> Result<(String, Table, Schema, TargetSpec, bool)> {
+    if args.dataset == "file" {
+        let (Some(path), Some(target)) = (&args.data, &args.target) else {
+            bail!("--dataset file needs --data FILE and --target COLUMN")
+        };
+        let table = read_table(path, &ReadOptions::default())
+            .with_context(|| format!("reading {}", path.display()))?;
+        let schema = match &args.schema {
+            Some(s) => Schema::load_with_data(s, &table)
+                .with_context(|| format!("reading {}", s.display()))?,
+            None => infer(&table, &InferOptions::default()).schema,
+        };
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        return Ok((
+            name,
+            table,
+            schema,
+            TargetSpec::binary(target, args.positive.iter().cloned()),
+            args.merge_rare,
+        ));
+    }
+    let Some(ds) = Dataset::by_name(&args.dataset) else {
+        bail!("--dataset must be heart, adult, diabetes or file")
+    };
+    let path = ds.path(args.data_dir.as_ref());
+    let table = read_table(
+        &path,
+        &ReadOptions {
+            string_columns: ds.categorical.iter().map(|s| s.to_string()).collect(),
+            ..ReadOptions::default()
+        },
+    )
+    .with_context(|| format!("reading {}", path.display()))?;
+    let schema = protocol_schema(&ds, infer(&table, &InferOptions::default()).schema);
+    let target = TargetSpec::binary(ds.target, ds.positive.iter().copied());
+    Ok((
+        ds.name.to_string(),
+        table,
+        schema,
+        target,
+        ds.merge_rare || args.merge_rare,
+    ))
+}
+
+/// The CTGAN defaults for `rows` training rows with `field=json` overrides
+/// applied (`None` when there are none, so that `fit` picks its defaults).
+fn ctgan_config(overrides: &[String], rows: usize) -> Result<Option<CtganConfig>> {
+    if overrides.is_empty() {
+        return Ok(None);
+    }
+    let mut value = serde_json::to_value(CtganConfig::for_rows(rows))?;
+    for o in overrides {
+        let Some((k, v)) = o.split_once('=') else {
+            bail!("--set expects field=value, got '{o}'")
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(v).with_context(|| format!("--set {k}: value is not JSON"))?;
+        match value.get_mut(k) {
+            Some(slot) => *slot = v,
+            None => bail!("--set: CtganConfig has no field '{k}'"),
+        }
+    }
+    Ok(Some(serde_json::from_value(value)?))
 }
 
 /// Samples `n` rows into one table.

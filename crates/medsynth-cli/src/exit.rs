@@ -35,6 +35,9 @@ pub fn is_user_error(err: &anyhow::Error) -> bool {
         if let Some(m) = e.downcast_ref::<medsynth_model::ModelError>() {
             return m.is_user_error();
         }
+        if let Some(f) = e.downcast_ref::<medsynth_federated::FederatedError>() {
+            return f.is_user_error();
+        }
         false
     })
 }

@@ -70,6 +70,9 @@ enum Command {
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Drift report between two real extracts (JSON + HTML).
     Compare(cmd::compare::CompareArgs),
+    // [commands:federated]
+    /// Train one generator across sites that share only parameters: simulate, or run one site's round for Flower.
+    Federate(cmd::federate::FederateArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -96,6 +99,8 @@ fn main() -> std::process::ExitCode {
         Command::Split(a) => cmd::split::run(a, &ctx),
         Command::Evaluate(a) => cmd::evaluate::run(a, &ctx),
         Command::Compare(a) => cmd::compare::run(a, &ctx),
+        // [dispatch:federated]
+        Command::Federate(a) => cmd::federate::run(a, &ctx),
     };
     exit::report(&ctx, result)
 }

@@ -195,6 +195,28 @@ fn bad_inputs_exit_2_without_report() {
     let empty = d.path().join("empty.csv");
     std::fs::write(&empty, "").unwrap();
     expect_user_error(&t, &h, &empty, &[], "empty.csv");
+
+    // Header but no rows.
+    let header_only = d.path().join("header_only.csv");
+    std::fs::write(&header_only, format!("{}\n", header.join(","))).unwrap();
+    expect_user_error(&t, &h, &header_only, &[], "header_only.csv");
+
+    // A synthetic column the real tables lack (mismatch the other way).
+    let extra: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},bmi")
+            } else {
+                format!("{l},{}", 20 + i % 10)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let extra_col = d.path().join("extra_col.csv");
+    std::fs::write(&extra_col, extra).unwrap();
+    expect_user_error(&t, &h, &extra_col, &[], "'bmi'");
 }
 
 #[test]

@@ -151,7 +151,7 @@ fn bad_fit_inputs_exit_2_without_output() {
 }
 
 #[test]
-fn a_category_seen_once_is_not_reproduced() {
+fn a_category_seen_once_is_refused_or_merged_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d.csv");
     let mut s = String::from("x,g\n");
@@ -170,7 +170,40 @@ fn a_category_seen_once_is_not_reproduced() {
     }
     std::fs::write(&data, s).unwrap();
     let model = dir.path().join("m");
+    // By default the table is refused, naming column, value and row, and
+    // saying how to proceed; nothing is written.
     let o = medsynth(&["fit", p(&data), "-o", p(&model), "--model", "marginals"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("row 8, column 'g': value 'unicorn'")
+            && err.contains("--rare-categories merge"),
+        "{err}"
+    );
+    assert!(!model.exists(), "partial output left behind");
+    let o = medsynth(&[
+        "fit",
+        p(&data),
+        "-o",
+        p(&model),
+        "--model",
+        "marginals",
+        "--rare-categories",
+        "typo",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error or merge"), "{}", stderr(&o));
+    // Opting in merges it away with a warning.
+    let o = medsynth(&[
+        "fit",
+        p(&data),
+        "-o",
+        p(&model),
+        "--model",
+        "marginals",
+        "--rare-categories",
+        "merge",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("seen only once"), "{}", stderr(&o));
     let out = dir.path().join("s.csv");

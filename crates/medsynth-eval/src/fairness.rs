@@ -24,7 +24,7 @@ use medsynth_data::{Schema, Table};
 use serde::Serialize;
 
 use crate::error::EvalError;
-use crate::prepare::prepare_columns;
+use crate::prepare::{Prepared, prepare_columns};
 use crate::privacy::mia::auc;
 use crate::target::{TargetSpec, TargetValues, read_target, require_two_classes};
 use crate::utility::design::Encoder;
@@ -133,14 +133,14 @@ fn scores(truth: &[bool], p: &[f64]) -> GroupScores {
 /// Positive-class probabilities on the holdout from a logistic regression
 /// trained on table `f` (0 = train, 2 = synthetic) of the prepared triple.
 fn holdout_proba(
-    p: &crate::prepare::Prepared,
+    p: &Prepared,
+    cols: &[usize],
     y: &[Vec<Option<u32>>],
     f: usize,
     holdout_rows: &[usize],
 ) -> Vec<f64> {
     let fit_rows: Vec<usize> = (0..y[f].len()).filter(|&r| y[f][r].is_some()).collect();
-    let cols: Vec<usize> = (0..p.columns.len()).collect();
-    let enc = Encoder::fit(p, f, &fit_rows, &cols);
+    let enc = Encoder::fit(p, f, &fit_rows, cols);
     let xf = enc.encode(p, f, &fit_rows);
     let xe = enc.encode(p, 1, holdout_rows);
     let yf: Vec<f64> = fit_rows
@@ -172,6 +172,39 @@ pub fn fairness_report(
         ("holdout", holdout),
         ("synthetic", synthetic),
     ];
+    check_sensitive(&tables, sensitive)?;
+    let values = read_target(&tables, schema, target)?;
+    for (t, (name, _)) in tables.iter().enumerate() {
+        require_two_classes(&values, t, name, &target.column)?;
+    }
+    let p = match &values {
+        TargetValues::Classes { classes, .. } if classes.len() == 2 => {
+            Some(prepare_columns(&tables, schema, &[target.column.as_str()])?)
+        }
+        _ => None,
+    };
+    fairness_from_values(p.as_ref(), &tables, &values, target, sensitive)
+}
+
+/// [`fairness_report`] on tables already prepared as (train, holdout,
+/// synthetic), e.g. by a full evaluation that prepares them once for every
+/// metric; the target column, if prepared, is left out of the features.
+pub fn fairness_from_prepared(
+    p: &Prepared,
+    tables: &[(&str, &Table); 3],
+    schema: &Schema,
+    target: &TargetSpec,
+    sensitive: &[String],
+) -> Result<FairnessReport, EvalError> {
+    check_sensitive(tables, sensitive)?;
+    let values = read_target(tables, schema, target)?;
+    for (t, (name, _)) in tables.iter().enumerate() {
+        require_two_classes(&values, t, name, &target.column)?;
+    }
+    fairness_from_values(Some(p), tables, &values, target, sensitive)
+}
+
+fn check_sensitive(tables: &[(&str, &Table); 3], sensitive: &[String]) -> Result<(), EvalError> {
     for (name, t) in tables {
         let missing: Vec<String> = sensitive
             .iter()
@@ -185,22 +218,29 @@ pub fn fairness_report(
             });
         }
     }
-    let values = read_target(&tables, schema, target)?;
-    for (t, (name, _)) in tables.iter().enumerate() {
-        require_two_classes(&values, t, name, &target.column)?;
-    }
+    Ok(())
+}
+
+fn fairness_from_values(
+    p: Option<&Prepared>,
+    tables: &[(&str, &Table); 3],
+    values: &TargetValues,
+    target: &TargetSpec,
+    sensitive: &[String],
+) -> Result<FairnessReport, EvalError> {
+    let [(_, train), (_, holdout), (_, synthetic)] = *tables;
     // Holdout predictions of both models, when the target is binary.
-    let predictions = match &values {
-        TargetValues::Classes { classes, y } if classes.len() == 2 => {
-            let p = prepare_columns(&tables, schema, &[target.column.as_str()])?;
-            if p.columns.is_empty() {
+    let predictions = match (values, p) {
+        (TargetValues::Classes { classes, y }, Some(p)) if classes.len() == 2 => {
+            let cols = p.feature_columns(&target.column);
+            if cols.is_empty() {
                 None
             } else {
                 let rows: Vec<usize> = (0..y[1].len()).filter(|&r| y[1][r].is_some()).collect();
                 let truth: Vec<bool> = rows.iter().map(|&r| y[1][r] == Some(1)).collect();
                 let (trtr, tstr) = std::thread::scope(|s| {
-                    let a = s.spawn(|| holdout_proba(&p, y, 0, &rows));
-                    let b = holdout_proba(&p, y, 2, &rows);
+                    let a = s.spawn(|| holdout_proba(p, &cols, y, 0, &rows));
+                    let b = holdout_proba(p, &cols, y, 2, &rows);
                     (a.join(), b)
                 });
                 let trtr = trtr

@@ -112,6 +112,14 @@ impl Prepared {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Indices of every column but `exclude` (the features of a model that
+    /// predicts `exclude`).
+    pub fn feature_columns(&self, exclude: &str) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|&i| self.columns[i].name != exclude)
+            .collect()
+    }
+
     /// Position of the named column in [`Prepared::columns`].
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)

@@ -62,14 +62,16 @@ pub fn tsne(data: &[f32], n: usize, dim: usize, options: &TsneOptions) -> Vec<[f
     let mut update = vec![0.0f32; 2 * n];
     let mut gains = vec![1.0f32; 2 * n];
     let learning_rate = (n as f32 / EXAGGERATION / 4.0).max(50.0);
-    // A fixed split (not the machine's core count) keeps the floating-point
-    // summation order, and so the map, identical on every machine.
-    let threads = 2;
+    let (mut xs, mut ys) = (vec![0.0f32; n], vec![0.0f32; n]);
     for iter in 0..options.iterations {
         let exaggerating = iter < options.exaggeration_iterations;
         let exaggeration = if exaggerating { EXAGGERATION } else { 1.0 };
         let momentum = if exaggerating { 0.5 } else { 0.8 };
-        let grad = gradient(&p, &y, n, exaggeration, threads);
+        for i in 0..n {
+            xs[i] = y[2 * i];
+            ys[i] = y[2 * i + 1];
+        }
+        let grad = gradient(&p, &xs, &ys, exaggeration);
         for k in 0..2 * n {
             // Gains grow when the gradient keeps its sign relative to the
             // previous step and shrink otherwise (Jacobs 1988), as in sklearn.
@@ -95,6 +97,25 @@ pub fn tsne(data: &[f32], n: usize, dim: usize, options: &TsneOptions) -> Vec<[f
     (0..n).map(|i| [y[2 * i], y[2 * i + 1]]).collect()
 }
 
+/// Runs `f(i)` for every row `i < n` on two threads (contiguous halves) and
+/// returns the results in row order. Each row's result depends on that row
+/// alone, so the output does not depend on the split.
+fn per_row<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let half = n.div_ceil(2);
+    std::thread::scope(|s| {
+        let f = &f;
+        let second = s.spawn(move || (half..n).map(f).collect::<Vec<T>>());
+        let mut out: Vec<T> = (0..half).map(f).collect();
+        match second.join() {
+            Ok(rest) => out.extend(rest),
+            // Unreachable in practice (`f` does not panic); recompute rather
+            // than lose rows.
+            Err(_) => out.extend((half..n).map(f)),
+        }
+        out
+    })
+}
+
 /// A standard normal draw (Box-Muller); enough for a random start.
 fn standard_normal(rng: &mut ChaCha8Rng) -> f32 {
     let u1: f32 = rng.random::<f32>().max(1e-7);
@@ -102,38 +123,54 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f32 {
     (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
 }
 
-/// Symmetric joint probabilities P (dense n×n, zero diagonal, sums to 1).
-fn affinities(data: &[f32], n: usize, dim: usize, perplexity: f32) -> Vec<f32> {
+/// Sparse rows of P: `(j, p_ij)` for the pairs with p_ij > 0.
+type SparseRows = Vec<Vec<(u32, f32)>>;
+
+/// Symmetric joint probabilities P (zero diagonal, sums to 1), as sparse
+/// rows: each row has at most `2 · 3 · perplexity` non-zeros, so the
+/// attraction term of the gradient costs O(n) instead of O(n²).
+fn affinities(data: &[f32], n: usize, dim: usize, perplexity: f32) -> SparseRows {
     let k = ((3.0 * perplexity) as usize).clamp(1, n - 1);
     let perplexity = perplexity.min((n - 1) as f32 / 3.0).max(1.0);
     let target_entropy = perplexity.ln();
-    let mut cond = vec![0.0f32; n * n];
-    let mut dist: Vec<(f32, usize)> = Vec::with_capacity(n);
-    for i in 0..n {
-        dist.clear();
+    let cond: Vec<Vec<(usize, f32)>> = per_row(n, |i| {
         let xi = &data[i * dim..(i + 1) * dim];
-        for j in 0..n {
-            if j != i {
+        let mut dist: Vec<(f32, usize)> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| {
                 let xj = &data[j * dim..(j + 1) * dim];
                 let d: f32 = xi.iter().zip(xj).map(|(a, b)| (a - b) * (a - b)).sum();
-                dist.push((d, j));
-            }
-        }
+                (d, j)
+            })
+            .collect();
         if k < dist.len() {
             dist.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
             dist.truncate(k);
         }
         let row = conditional_row(&dist, target_entropy);
-        for (&(_, j), &pj) in dist.iter().zip(&row) {
-            cond[i * n + j] = pj;
+        dist.iter().map(|&(_, j)| j).zip(row).collect()
+    });
+    let norm = 1.0 / (2.0 * n as f32);
+    let mut p: SparseRows = vec![Vec::new(); n];
+    for (i, row) in cond.iter().enumerate() {
+        for &(j, c) in row {
+            p[i].push((j as u32, c));
+            p[j].push((i as u32, c));
         }
     }
-    let mut p = vec![0.0f32; n * n];
-    let norm = 1.0 / (2.0 * n as f32);
-    for i in 0..n {
-        for j in 0..n {
-            p[i * n + j] = (cond[i * n + j] + cond[j * n + i]) * norm;
+    for row in &mut p {
+        row.sort_by_key(|e| e.0);
+        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(row.len());
+        for &(j, c) in row.iter() {
+            match merged.last_mut() {
+                Some(last) if last.0 == j => last.1 += c,
+                _ => merged.push((j, c)),
+            }
         }
+        for e in &mut merged {
+            e.1 *= norm;
+        }
+        *row = merged;
     }
     p
 }
@@ -178,59 +215,58 @@ fn conditional_row(dist: &[(f32, usize)], target_entropy: f32) -> Vec<f32> {
     row
 }
 
-/// The t-SNE gradient for the current layout, computed on `threads` cores
-/// over the upper triangle (each thread owns an interleaved set of rows and a
-/// private gradient buffer, summed at the end).
-fn gradient(p: &[f32], y: &[f32], n: usize, exaggeration: f32, threads: usize) -> Vec<f32> {
-    let partials: Vec<(Vec<f32>, Vec<f32>, f64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut attract = vec![0.0f32; 2 * n];
-                    let mut repulse = vec![0.0f32; 2 * n];
-                    let mut z = 0.0f64;
-                    let mut i = t;
-                    while i < n {
-                        let (yi0, yi1) = (y[2 * i], y[2 * i + 1]);
-                        let (mut ax, mut ay, mut rx, mut ry, mut zi) =
-                            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
-                        let prow = &p[i * n..(i + 1) * n];
-                        for j in (i + 1)..n {
-                            let dx = yi0 - y[2 * j];
-                            let dy = yi1 - y[2 * j + 1];
-                            let q = 1.0 / (1.0 + dx * dx + dy * dy);
-                            zi += q;
-                            let pq = prow[j] * q;
-                            let qq = q * q;
-                            ax += pq * dx;
-                            ay += pq * dy;
-                            rx += qq * dx;
-                            ry += qq * dy;
-                            attract[2 * j] -= pq * dx;
-                            attract[2 * j + 1] -= pq * dy;
-                            repulse[2 * j] -= qq * dx;
-                            repulse[2 * j + 1] -= qq * dy;
-                        }
-                        attract[2 * i] += ax;
-                        attract[2 * i + 1] += ay;
-                        repulse[2 * i] += rx;
-                        repulse[2 * i + 1] += ry;
-                        z += 2.0 * f64::from(zi);
-                        i += threads;
-                    }
-                    (attract, repulse, z)
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+/// Lanes of the repulsion sums: eight independent accumulators let the
+/// compiler use SIMD (it may not reorder a single floating-point sum).
+const LANES: usize = 8;
+
+/// The t-SNE gradient for the layout (`xs`, `ys`), interleaved `[x, y]` per
+/// point. Repulsion is exact over all pairs, row by row (no writes to other
+/// rows, so the rows run in parallel and vectorise); attraction runs over
+/// the sparse non-zeros of P.
+fn gradient(p: &SparseRows, xs: &[f32], ys: &[f32], exaggeration: f32) -> Vec<f32> {
+    let n = xs.len();
+    // Per row: attraction (x, y), repulsion (x, y), Σ_j q_ij.
+    let rows: Vec<([f32; 4], f64)> = per_row(n, |i| {
+        let (xi, yi) = (xs[i], ys[i]);
+        let (mut z, mut rx, mut ry) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
+        let (cx, cy) = (xs.chunks_exact(LANES), ys.chunks_exact(LANES));
+        let (tx, ty) = (cx.remainder(), cy.remainder());
+        for (bx, by) in cx.zip(cy) {
+            for l in 0..LANES {
+                let dx = xi - bx[l];
+                let dy = yi - by[l];
+                let q = 1.0 / (1.0 + dx * dx + dy * dy);
+                z[l] += q;
+                rx[l] += q * q * dx;
+                ry[l] += q * q * dy;
+            }
+        }
+        for (&x, &y) in tx.iter().zip(ty) {
+            let dx = xi - x;
+            let dy = yi - y;
+            let q = 1.0 / (1.0 + dx * dx + dy * dy);
+            z[0] += q;
+            rx[0] += q * q * dx;
+            ry[0] += q * q * dy;
+        }
+        // The loop included j = i, which adds q = 1 to Z and nothing else.
+        let zi = z.iter().map(|&v| f64::from(v)).sum::<f64>() - 1.0;
+        let (mut ax, mut ay) = (0.0f32, 0.0f32);
+        for &(j, pij) in &p[i] {
+            let dx = xi - xs[j as usize];
+            let dy = yi - ys[j as usize];
+            let q = 1.0 / (1.0 + dx * dx + dy * dy);
+            ax += pij * q * dx;
+            ay += pij * q * dy;
+        }
+        ([ax, ay, rx.iter().sum(), ry.iter().sum()], zi)
     });
-    let z: f64 = partials.iter().map(|p| p.2).sum::<f64>().max(1e-12);
+    let z: f64 = rows.iter().map(|r| r.1).sum::<f64>().max(1e-12);
     let inv_z = (1.0 / z) as f32;
     let mut grad = vec![0.0f32; 2 * n];
-    for (a, r, _) in &partials {
-        for k in 0..2 * n {
-            grad[k] += 4.0 * (exaggeration * a[k] - r[k] * inv_z);
-        }
+    for (i, (r, _)) in rows.iter().enumerate() {
+        grad[2 * i] = 4.0 * (exaggeration * r[0] - r[2] * inv_z);
+        grad[2 * i + 1] = 4.0 * (exaggeration * r[1] - r[3] * inv_z);
     }
     grad
 }

@@ -6,27 +6,13 @@
 
 mod common;
 
+use common::{fixture, num};
+
 use common::reference_inputs::{self as ri, VARIANTS};
 use medsynth_eval::fidelity::{QualityOptions, quality_report_with};
 use medsynth_eval::tstr_logistic_auc;
-use serde_json::Value;
 
 const TOL: f64 = 0.01;
-
-fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/reference_eval.json");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("valid JSON fixture")
-}
-
-fn num(v: &Value, path: &[&str]) -> f64 {
-    let mut cur = v;
-    for p in path {
-        cur = &cur[*p];
-    }
-    cur.as_f64()
-        .unwrap_or_else(|| panic!("fixture lacks {}", path.join(".")))
-}
 
 fn close(failures: &mut Vec<String>, what: String, ours: f64, reference: f64) {
     eprintln!("{what:<50} ours {ours:.5} reference {reference:.5}");

@@ -51,6 +51,27 @@ pub enum FederatedError {
     /// The round driver was given no sites.
     #[error("a federation needs at least one site")]
     NoSites,
+
+    /// Sites disagree on the schema, a site file is malformed, a flag is out
+    /// of range: something the user can fix.
+    #[error("{0}")]
+    Input(String),
+
+    /// Encoding, local training or writing the model failed.
+    #[error(transparent)]
+    Model(#[from] medsynth_model::ModelError),
+}
+
+impl FederatedError {
+    /// True when the user can fix the cause (bad input, flags, schema);
+    /// false for internal failures. The CLI maps this to exit code 2.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            FederatedError::Model(e) => e.is_user_error(),
+            FederatedError::InvalidGlobal { .. } | FederatedError::SiteFailed(_) => false,
+            _ => true,
+        }
+    }
 }
 
 /// Shorthand used throughout the crate.

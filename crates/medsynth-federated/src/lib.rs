@@ -28,13 +28,23 @@
 //! # Ok::<(), medsynth_federated::FederatedError>(())
 //! ```
 //!
-//! Not yet here (see `docs/federated.md`): the federated encoder (mergeable,
-//! DP-noised summary statistics), the local GAN trainer behind [`Site`], the
-//! `medsynth federate` commands and the Flower deployment glue.
+//! * [`domain`] and [`federation`] — the federated encoder: sites agree on
+//!   the columns' domain, send mergeable summaries (row count, histograms,
+//!   category counts), and the server builds one shared encoder and the
+//!   initial parameters from the merged summaries alone.
+//! * [`sim`] — the in-process simulation (`medsynth federate simulate`):
+//!   site objects own their rows; the server side only sees what a site
+//!   would send.
+//!
+//! Not yet here (see `docs/federated.md`): per-site DP (noised statistics,
+//! DP-SGD with a ledger per site).
 
 pub mod aggregate;
+pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod round;
+pub mod sim;
 pub mod split;
 pub mod update;
 
@@ -46,3 +56,8 @@ pub use error::{FederatedError, Result};
 pub use round::{RoundConfig, RoundDriver, RoundRecord, Site, SiteReport, SiteStatus};
 pub use split::{SiteSplit, SplitStrategy, split, split_by_label, split_dirichlet, split_iid};
 pub use update::{SiteMetrics, SiteUpdate};
+
+pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain};
+pub use federation::{Federation, SiteSummary, Strategy, site_seed, summarize};
+pub use medsynth_nn::NamedTensor;
+pub use sim::{CtganSite, SimOptions, SimOutcome, simulate};

@@ -27,6 +27,34 @@ use crate::synthesizer::ModelKind;
 /// every synthetic row would sit next to a real one.
 pub const MIN_ROWS: usize = 10;
 
+/// What `fit` does with a category seen in exactly one training row.
+///
+/// A one-off value singles out the one patient who has it (a synthetic row
+/// carrying it points straight at them), and no model can learn anything
+/// about it from one example. The default refuses the table and names the
+/// value so that the user decides; `Merge` folds such values into their
+/// column's most frequent category (for tables like adult, whose
+/// `native-country` has a one-off value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RareCategories {
+    /// Refuse the table (a user error naming column, value and row).
+    #[default]
+    Error,
+    /// Merge every category seen once into the column's most frequent category.
+    Merge,
+}
+
+impl RareCategories {
+    /// Parses the command-line spelling (`error` or `merge`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "error" => Some(RareCategories::Error),
+            "merge" => Some(RareCategories::Merge),
+            _ => None,
+        }
+    }
+}
+
 /// How to fit.
 #[derive(Debug, Clone)]
 pub struct FitOptions<'a> {
@@ -42,6 +70,11 @@ pub struct FitOptions<'a> {
     pub checkpoint_dir: Option<&'a Path>,
     pub resume: bool,
     pub stop: Option<&'a AtomicBool>,
+    /// Categories seen once: refuse (default) or merge.
+    pub rare_categories: RareCategories,
+    /// Fit under differential privacy (`--epsilon`); `kind` is then ignored
+    /// in favour of `privacy.model`.
+    pub privacy: Option<crate::dp::DpOptions>,
 }
 
 impl Default for FitOptions<'_> {
@@ -56,6 +89,8 @@ impl Default for FitOptions<'_> {
             checkpoint_dir: None,
             resume: false,
             stop: None,
+            rare_categories: RareCategories::default(),
+            privacy: None,
         }
     }
 }
@@ -73,6 +108,8 @@ pub struct FitNotes {
     pub rare_merged: Vec<(String, usize)>,
     /// Step the CTGAN run resumed from.
     pub resumed_from: Option<u64>,
+    /// Budget split, ledger and model choice of a DP fit.
+    pub dp: Option<crate::dp::DpSummary>,
 }
 
 /// Fits a model of `opts.kind` to `table` described by `schema`.
@@ -82,6 +119,9 @@ pub fn fit(
     opts: &FitOptions<'_>,
     progress: &mut dyn FnMut(&TrainProgress),
 ) -> Result<(Model, FitNotes)> {
+    if let Some(dp) = &opts.privacy {
+        return crate::dp::fit_dp(table, schema, opts, dp, progress);
+    }
     let started = Instant::now();
     let mut notes = FitNotes::default();
     let mut output_columns = Vec::new();
@@ -125,7 +165,13 @@ pub fn fit(
     }
     let mut prepared = prepare(table, schema)?;
     check_target(&prepared, schema, opts.target.as_deref())?;
-    notes.rare_merged = merge_singletons(&mut prepared);
+    notes.rare_merged = match opts.rare_categories {
+        RareCategories::Merge => merge_singletons(&mut prepared),
+        RareCategories::Error => {
+            refuse_singletons(&prepared)?;
+            Vec::new()
+        }
+    };
 
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut manifest = Manifest {
@@ -151,6 +197,8 @@ pub fn fit(
         loss_curve: None,
         weights: WEIGHTS.into(),
         weights_sha256: String::new(),
+        federated: None,
+        privacy: None,
     };
     let mut curve = Vec::new();
     let weights: Vec<NamedTensor> = match opts.kind {
@@ -172,6 +220,10 @@ pub fn fit(
             if let Some(s) = opts.steps {
                 cfg.steps = s;
                 cfg.eval_every = (s / 15).max(1);
+            }
+            if cfg.target_column.is_none() {
+                cfg.target_column = target_name(schema, opts.target.as_deref())
+                    .and_then(|t| prepared.specs.iter().position(|s| s.name == t));
             }
             cfg.validate().map_err(ModelError::input)?;
             let encoder = Encoder::from_stats(
@@ -214,6 +266,17 @@ pub fn fit(
     Ok((model, notes))
 }
 
+/// The outcome column: `--target` if given, else the schema's target role.
+fn target_name(schema: &Schema, explicit: Option<&str>) -> Option<String> {
+    explicit.map(str::to_string).or_else(|| {
+        schema
+            .columns
+            .iter()
+            .find(|c| c.role == Role::Target && c.kind.is_modelled())
+            .map(|c| c.name.clone())
+    })
+}
+
 /// A declared target must have at least two classes, or no downstream
 /// classifier (and no utility evaluation) can use the synthetic data.
 fn check_target(p: &Prepared, schema: &Schema, explicit: Option<&str>) -> Result<()> {
@@ -254,6 +317,45 @@ fn check_target(p: &Prepared, schema: &Schema, explicit: Option<&str>) -> Result
     if classes < 2 {
         return Err(ModelError::input(format!(
             "target column '{name}' has {classes} class(es) in the training rows; at least 2 are needed"
+        )));
+    }
+    Ok(())
+}
+
+/// Errors on the first category seen in exactly one training row, naming
+/// the column, the value and its row (1-based, as in other errors), and how
+/// to proceed.
+fn refuse_singletons(p: &Prepared) -> Result<()> {
+    for (j, stats) in p.stats.iter().enumerate() {
+        let ColumnStats::Discrete { labels, counts, .. } = stats else {
+            continue;
+        };
+        let Some(cat) = counts.iter().position(|&c| c == 1.0) else {
+            continue;
+        };
+        let ones = counts.iter().filter(|&&c| c == 1.0).count();
+        let row = match &p.raw[j] {
+            RawColumn::Discrete(v) => v.iter().position(|&x| x == cat as u32),
+            RawColumn::Numeric(_) => None,
+        };
+        let name = &p.specs[j].name;
+        let value = labels.get(cat).map_or("", String::as_str);
+        let others = if ones > 1 {
+            format!(" ({} values of this column appear only once)", ones)
+        } else {
+            String::new()
+        };
+        let hint = if ones == counts.len() {
+            "; every value is unique, so this looks like an identifier: declare it `identifier` or `text` in the schema"
+        } else {
+            ""
+        };
+        return Err(ModelError::input(format!(
+            "{}column '{name}': value '{value}' appears in only one training row{others}; \
+             a one-off category singles out that patient and cannot be learnt. \
+             Recode or remove it, or pass `--rare-categories merge` to fold such values \
+             into the column's most frequent category{hint}",
+            row.map(|r| format!("row {}, ", r + 1)).unwrap_or_default()
         )));
     }
     Ok(())
@@ -341,6 +443,7 @@ mod tests {
     fn opts() -> FitOptions<'static> {
         FitOptions {
             kind: ModelKind::Marginals,
+            rare_categories: RareCategories::Merge,
             ..FitOptions::default()
         }
     }
@@ -385,6 +488,23 @@ mod tests {
                 .contains(&"rare".to_string())
         );
         assert_eq!(model.manifest.statistics[1].present(), 60.0);
+    }
+
+    #[test]
+    fn singleton_categories_are_refused_by_default_with_column_value_and_row() {
+        let (t, s) = table(60);
+        let o = FitOptions {
+            rare_categories: RareCategories::Error,
+            ..opts()
+        };
+        let err = fit(&t, &s, &o, &mut |_| {}).unwrap_err();
+        let msg = err.to_string();
+        assert!(err.is_user_error(), "{msg}");
+        assert!(
+            msg.contains("row 4, column 'g': value 'rare'")
+                && msg.contains("--rare-categories merge"),
+            "{msg}"
+        );
     }
 
     #[test]

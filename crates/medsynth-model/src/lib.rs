@@ -19,6 +19,7 @@
 
 pub mod baselines;
 pub mod ctgan;
+pub mod dp;
 pub mod encoder;
 pub mod error;
 pub mod fit;

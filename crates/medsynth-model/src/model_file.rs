@@ -95,6 +95,15 @@ pub struct Manifest {
     pub loss_curve: Option<String>,
     pub weights: String,
     pub weights_sha256: String,
+    /// Set when the model was trained across sites (`medsynth federate`):
+    /// sites, rows per site, rounds, strategy. Absent for ordinary fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<crate::ctgan::local::FederatedInfo>,
+    /// Set when the model was fitted under differential privacy: total ε
+    /// and δ, the budget split and the ledger of every release (absent
+    /// for ordinary fits, so older manifests still load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<crate::dp::PrivacySection>,
 }
 
 /// A fitted model: manifest plus the live synthesizer.

@@ -8,12 +8,15 @@
 //! * [`mechanisms`] — Gaussian / Laplace vectors, noisy counts, sums, means,
 //!   histograms and quantiles, each returning its value and a [`LedgerEntry`].
 //! * [`dpsgd`] — Poisson sampler, per-example clipping, [`DpSgdPlan`].
+//! * [`allocation`] — joint calibration of many releases (and of DP-SGD
+//!   after preprocessing) to one budget.
 //! * [`ledger`] and [`budget`] — what was spent, composed tightly, checked
 //!   against what the user allowed.
 //!
 //! The math is written up in `docs/privacy.md`.
 
 pub mod accountant;
+pub mod allocation;
 pub mod budget;
 pub mod dpsgd;
 pub mod error;
@@ -21,6 +24,9 @@ pub mod ledger;
 pub mod mechanisms;
 pub mod noise;
 
+pub use allocation::{
+    Allocation, PlannedKind, PlannedRelease, allocate, allocate_after, calibrate_dp_sgd_after,
+};
 pub use budget::{Budget, BudgetPlan, DEFAULT_PREPROCESSING_FRACTION, default_delta};
 pub use dpsgd::{DpSgdPlan, PoissonSampler};
 pub use error::{PrivacyError, Result};

@@ -5,6 +5,7 @@ pub mod common;
 pub mod compare;
 pub mod demo;
 pub mod evaluate;
+pub mod federate;
 pub mod fit;
 pub mod inspect;
 pub mod mask;

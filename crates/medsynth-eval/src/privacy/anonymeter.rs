@@ -352,7 +352,7 @@ fn inference(
             if x == MISSING || g == MISSING {
                 return x == g;
             }
-            let (lo, inv) = (space.numeric[secret].1, space.numeric[secret].2);
+            let (lo, inv) = (space.numeric[secret].2, space.numeric[secret].3);
             let orig = f64::from(x) / inv + lo;
             // anonymeter's tolerance: within 5 % of the true value.
             (f64::from(g) - f64::from(x)).abs() / inv <= 0.05 * orig.abs()

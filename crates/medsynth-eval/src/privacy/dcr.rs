@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::encode::Encoded;
-use super::nn::nearest_distance;
+use super::nn::{nearest_distance, nearest_in_parts};
 
 /// Summary of a distance distribution.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -121,11 +121,22 @@ pub fn dcr_encoded(
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xD0C5);
     let synth_q = synthetic.take(&subset(synthetic.n, max_queries, &mut rng));
     let hold_q = holdout.take(&subset(holdout.n, max_queries, &mut rng));
-    let train_sub = train.take(&subset(train.n, holdout.n, &mut rng));
+    let sub_idx = subset(train.n, holdout.n, &mut rng);
+    let n_train_subset = sub_idx.len();
+    // Train with the size-matched subset first: one scan gives the nearest
+    // row of the subset and of the rest, hence of the whole table.
+    let mut in_sub = vec![false; train.n];
+    for &i in &sub_idx {
+        in_sub[i] = true;
+    }
+    let mut order = sub_idx;
+    order.extend((0..train.n).filter(|&i| !in_sub[i]));
+    let train_ordered = train.take(&order);
 
-    let d_st = nearest_distance(&synth_q, train);
+    let parts = nearest_in_parts(&synth_q, &train_ordered, n_train_subset);
+    let d_ssub: Vec<f32> = parts.iter().map(|p| p.0).collect();
+    let d_st: Vec<f32> = parts.iter().map(|p| p.0.min(p.1)).collect();
     let d_ht = nearest_distance(&hold_q, train);
-    let d_ssub = nearest_distance(&synth_q, &train_sub);
     let d_sh = nearest_distance(&synth_q, holdout);
     let share = |a: &[f32], b: &[f32]| {
         let s: f64 = a
@@ -187,7 +198,7 @@ pub fn dcr_encoded(
         holdout_to_train,
         n_synthetic: synth_q.n,
         n_holdout: hold_q.n,
-        n_train_subset: train_sub.n,
+        n_train_subset,
         verdict,
         synth_distances: d_st,
         holdout_distances: d_ht,

@@ -1,37 +1,39 @@
-//! The Gower space every privacy attack measures distances in.
+//! The Gower space every privacy attack measures distances in, derived from
+//! the one shared encoding of the tables ([`crate::prepare::Prepared`]).
 //!
 //! Gower's distance between two records is the mean over columns of
 //! `|x − y| / range` for numeric columns and a 0/1 mismatch for categorical
-//! ones. We precompute, once per table, a compact f32 matrix of numeric
-//! values already divided by the train range and a u32 matrix of category
-//! codes shared across tables, so that the quadratic nearest-neighbour loops
-//! do nothing but subtractions and integer compares.
+//! ones. From the prepared tables we build, once per table, a compact f32
+//! matrix of numeric values already divided by the train range and a u32
+//! matrix of the shared category codes, so that the quadratic
+//! nearest-neighbour loops do nothing but subtractions and integer compares.
+//! Which cells are the same category and which are missing is therefore
+//! decided by `prepare` for the attacks exactly as for fidelity and utility.
 //!
-//! Missing cells: a missing category is a level of its own (as in the
-//! fidelity metrics); a missing number is stored as a far-away sentinel and
-//! each numeric term is capped at 1, so "both missing" costs 0 and "one
-//! missing" costs 1 — the usual Gower convention — with no branch in the
-//! inner loop. The cap also keeps synthetic values outside the train range
-//! from dominating a distance (the term can never exceed a full category
-//! mismatch).
-
-use std::collections::HashMap;
-
-use medsynth_data::{Column, Schema, Table, Value};
+//! Missing cells: a missing category is a level of its own (the prepared
+//! missing code, as in the fidelity metrics); a missing number is stored as
+//! a far-away sentinel and each numeric term is capped at 1, so "both
+//! missing" costs 0 and "one missing" costs 1 — the usual Gower convention —
+//! with no branch in the inner loop. The cap also keeps synthetic values
+//! outside the train range from dominating a distance (the term can never
+//! exceed a full category mismatch).
 
 use crate::error::EvalError;
+use crate::prepare::{Prepared, PreparedData};
 
 /// Value stored for a missing number: farther than 1 from any scaled value.
 pub(crate) const MISSING: f32 = -1.0e6;
 
-/// How the columns of a schema map to the Gower space: which are numeric
-/// (with the train range) and the shared category levels of the others.
+/// How the prepared columns map to the Gower space: numeric columns first
+/// (with the reference table's minimum and inverse range), then
+/// categorical ones, each in schema order.
 #[derive(Debug, Clone)]
 pub struct GowerSpace {
-    /// Numeric columns: name, train minimum, 1 / train range.
-    pub numeric: Vec<(String, f64, f64)>,
-    /// Categorical columns: name and level → code (train levels first).
-    pub categorical: Vec<(String, HashMap<String, u32>)>,
+    /// Numeric columns: name, prepared column index, reference minimum,
+    /// 1 / reference range (1 when the range is empty or zero).
+    pub numeric: Vec<(String, usize, f64, f64)>,
+    /// Categorical columns: name and prepared column index.
+    pub categorical: Vec<(String, usize)>,
 }
 
 /// One table in the Gower space: `n` rows of `numeric` (row-major, already
@@ -51,8 +53,8 @@ impl Encoded {
         let mut num = Vec::with_capacity(idx.len() * self.pn);
         let mut cat = Vec::with_capacity(idx.len() * self.pc);
         for &i in idx {
-            num.extend_from_slice(&self.num[i * self.pn..(i + 1) * self.pn]);
-            cat.extend_from_slice(&self.cat[i * self.pc..(i + 1) * self.pc]);
+            num.extend_from_slice(self.num_row(i));
+            cat.extend_from_slice(self.cat_row(i));
         }
         Encoded {
             n: idx.len(),
@@ -77,123 +79,69 @@ impl Encoded {
     }
 }
 
-/// The columns the attacks use: every modelled column of the schema
-/// (identifiers and free text are never compared — they are masked, not
-/// synthesised).
-pub fn attack_columns(schema: &Schema) -> Vec<(String, bool)> {
-    schema
-        .modelled()
-        .map(|c| (c.name.clone(), c.kind.is_numeric()))
-        .collect()
-}
-
 impl GowerSpace {
-    /// Builds the space from the train table: ranges of numeric columns,
-    /// category levels seen in train. Checks that every named table has
-    /// every column.
-    pub fn fit(
-        train: &Table,
-        schema: &Schema,
-        tables: &[(&str, &Table)],
-    ) -> Result<GowerSpace, EvalError> {
-        let cols = attack_columns(schema);
-        if cols.is_empty() {
-            return Err(EvalError::Invalid(
-                "the schema has no modelled columns to compare (all identifiers or text)".into(),
-            ));
-        }
-        for (name, table) in std::iter::once(&("train", train)).chain(tables.iter()) {
-            let missing: Vec<String> = cols
-                .iter()
-                .filter(|(c, _)| table.column(c).is_none())
-                .map(|(c, _)| c.clone())
-                .collect();
-            if !missing.is_empty() {
-                return Err(EvalError::MissingColumns {
-                    table: (*name).to_string(),
-                    columns: missing,
-                });
-            }
-        }
+    /// The space of every prepared column (identifiers and free text never
+    /// reach `Prepared`: they are masked, not synthesised).
+    pub fn of(p: &Prepared) -> Result<GowerSpace, EvalError> {
         let mut space = GowerSpace {
             numeric: Vec::new(),
             categorical: Vec::new(),
         };
-        for (name, numeric) in cols {
-            let Some(col) = train.column(&name) else {
-                continue;
-            };
-            if numeric {
-                let values = numbers(col, "train")?;
-                let (lo, hi) = values
-                    .iter()
-                    .flatten()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                        (a.min(v), b.max(v))
-                    });
-                let range = hi - lo;
-                let inv = if range.is_finite() && range > 0.0 {
-                    1.0 / range
-                } else {
-                    1.0
-                };
-                space
-                    .numeric
-                    .push((name, if lo.is_finite() { lo } else { 0.0 }, inv));
-            } else {
-                let mut levels = HashMap::new();
-                for r in 0..col.len() {
-                    if let Some(l) = col.label(r) {
-                        let next = levels.len() as u32;
-                        levels.entry(l).or_insert(next);
-                    }
+        for (ci, col) in p.columns.iter().enumerate() {
+            match &col.data {
+                PreparedData::Numeric(d) => {
+                    let lo = if d.ref_min.is_finite() {
+                        d.ref_min
+                    } else {
+                        0.0
+                    };
+                    let inv = d.ref_range().map_or(1.0, |r| 1.0 / r);
+                    space.numeric.push((col.name.clone(), ci, lo, inv));
                 }
-                space.categorical.push((name, levels));
+                PreparedData::Categorical(_) => {
+                    space.categorical.push((col.name.clone(), ci));
+                }
             }
+        }
+        if space.numeric.is_empty() && space.categorical.is_empty() {
+            return Err(EvalError::Invalid(
+                "the schema has no modelled columns to compare (all identifiers or text)".into(),
+            ));
         }
         Ok(space)
     }
 
-    /// Encodes a table; category levels never seen before get new codes
-    /// (they match nothing in train, which is what an unseen value means).
-    pub fn encode(&mut self, table: &Table, table_name: &str) -> Result<Encoded, EvalError> {
-        let n = table.n_rows();
+    /// Table `t` of the prepared set in this space.
+    pub fn encode(&self, p: &Prepared, t: usize) -> Encoded {
+        let n = p.n_rows[t];
         let (pn, pc) = (self.numeric.len(), self.categorical.len());
         let mut num = vec![0.0f32; n * pn];
         let mut cat = vec![0u32; n * pc];
-        for (j, (name, lo, inv)) in self.numeric.iter().enumerate() {
-            let col = column(table, name, table_name)?;
-            for (r, v) in numbers(col, table_name)?.into_iter().enumerate() {
-                num[r * pn + j] = match v {
-                    Some(v) => ((v - lo) * inv) as f32,
-                    None => MISSING,
-                };
+        for (j, &(_, ci, lo, inv)) in self.numeric.iter().enumerate() {
+            if let PreparedData::Numeric(d) = &p.columns[ci].data {
+                for (r, &v) in d.values[t].iter().enumerate() {
+                    num[r * pn + j] = if v.is_nan() {
+                        MISSING
+                    } else {
+                        ((v - lo) * inv) as f32
+                    };
+                }
             }
         }
-        for (j, (name, levels)) in self.categorical.iter_mut().enumerate() {
-            let col = column(table, name, table_name)?;
-            for r in 0..n {
-                // A missing category is a level of its own: code u32::MAX.
-                cat[r * pc + j] = match col.label(r) {
-                    Some(l) => match levels.get(&l) {
-                        Some(&c) => c,
-                        None => {
-                            let c = levels.len() as u32;
-                            levels.insert(l, c);
-                            c
-                        }
-                    },
-                    None => u32::MAX,
-                };
+        for (j, &(_, ci)) in self.categorical.iter().enumerate() {
+            if let PreparedData::Categorical(d) = &p.columns[ci].data {
+                for (r, &c) in d.codes[t].iter().enumerate() {
+                    cat[r * pc + j] = c;
+                }
             }
         }
-        Ok(Encoded {
+        Encoded {
             n,
             pn,
             pc,
             num,
             cat,
-        })
+        }
     }
 
     /// Names of the columns in Gower order: numeric first, then categorical.
@@ -206,45 +154,11 @@ impl GowerSpace {
     }
 }
 
-fn column<'a>(table: &'a Table, name: &str, table_name: &str) -> Result<&'a Column, EvalError> {
-    table.column(name).ok_or_else(|| EvalError::MissingColumns {
-        table: table_name.to_string(),
-        columns: vec![name.to_string()],
-    })
-}
-
-/// The cells of a numeric-kind column as numbers. A column stored as text
-/// (e.g. a synthetic file that wrote "63.0" as a string) is parsed; a cell
-/// that is not a number is an error naming table, row and column.
-pub(crate) fn numbers(col: &Column, table_name: &str) -> Result<Vec<Option<f64>>, EvalError> {
-    let mut out = Vec::with_capacity(col.len());
-    for r in 0..col.len() {
-        let v = match col.get(r) {
-            Value::Missing => None,
-            Value::Str(s) => match s.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    return Err(EvalError::BadCell {
-                        table: table_name.to_string(),
-                        row: r + 1,
-                        column: col.name.clone(),
-                        message: format!(
-                            "'{s}' is not a number, but the schema says the column is numeric"
-                        ),
-                    });
-                }
-            },
-            other => other.as_f64(),
-        };
-        out.push(v);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use medsynth_data::{ColumnSchema, Kind};
+    use crate::prepare::prepare;
+    use medsynth_data::{Column, ColumnSchema, Kind, Schema, Table};
 
     fn table() -> Table {
         Table::new(vec![
@@ -257,50 +171,43 @@ mod tests {
     fn schema() -> Schema {
         Schema {
             columns: vec![
-                ColumnSchema::new("x", Kind::Continuous),
                 ColumnSchema::new("c", Kind::Categorical),
+                ColumnSchema::new("x", Kind::Continuous),
             ],
         }
     }
 
     #[test]
-    fn scales_by_train_range_and_codes_levels() {
+    fn scales_by_train_range_and_shares_codes() {
         let t = table();
-        let mut s = GowerSpace::fit(&t, &schema(), &[]).unwrap();
-        let e = s.encode(&t, "train").unwrap();
-        assert_eq!(e.num, vec![0.0, 1.0, MISSING]);
-        assert_eq!(e.cat, vec![0, u32::MAX, 1]);
         let other = Table::new(vec![
             Column::from_f64("x", &[Some(5.0)]),
             Column::from_strs("c", &[Some("zzz")]),
         ])
         .unwrap();
-        let e2 = s.encode(&other, "synthetic").unwrap();
+        let p = prepare(&[("train", &t), ("synthetic", &other)], &schema()).unwrap();
+        let s = GowerSpace::of(&p).unwrap();
+        assert_eq!(s.column_names(), ["x", "c"], "numeric columns first");
+        let e = s.encode(&p, 0);
+        assert_eq!(e.num, vec![0.0, 1.0, MISSING]);
+        let PreparedData::Categorical(c) = &p.columns[0].data else {
+            panic!("categorical")
+        };
+        assert_eq!(e.cat, vec![0, c.missing_code(), 1]);
+        let e2 = s.encode(&p, 1);
         assert_eq!(e2.num, vec![0.5]);
-        assert_eq!(e2.cat, vec![2], "unseen level gets a new code");
+        assert_eq!(e2.cat, vec![2], "unseen level gets a code of its own");
+        assert_ne!(e2.cat[0], c.missing_code());
     }
 
     #[test]
-    fn missing_column_is_named() {
-        let t = table();
-        let short = Table::new(vec![Column::from_f64("x", &[Some(1.0)])]).unwrap();
-        let err = GowerSpace::fit(&t, &schema(), &[("synthetic", &short)]).unwrap_err();
-        assert_eq!(err.to_string(), "the synthetic table lacks column(s) 'c'");
-    }
-
-    #[test]
-    fn text_in_numeric_column_names_row() {
-        let t = table();
-        let mut s = GowerSpace::fit(&t, &schema(), &[]).unwrap();
-        let bad = Table::new(vec![
-            Column::from_strs("x", &[Some("1.5"), Some("abc")]),
-            Column::from_strs("c", &[Some("a"), Some("a")]),
-        ])
-        .unwrap();
-        let err = s.encode(&bad, "synthetic").unwrap_err().to_string();
-        assert!(
-            err.contains("row 2") && err.contains("'x'") && err.contains("abc"),
-            "{err}"
-        );
+    fn no_comparable_column_is_a_user_error() {
+        let t = Table::new(vec![Column::from_strs("id", &[Some("a")])]).unwrap();
+        let s = Schema {
+            columns: vec![ColumnSchema::new("id", Kind::Identifier)],
+        };
+        let p = prepare(&[("train", &t)], &s).unwrap();
+        let e = GowerSpace::of(&p).unwrap_err();
+        assert!(e.is_user_error() && e.to_string().contains("no modelled columns"));
     }
 }

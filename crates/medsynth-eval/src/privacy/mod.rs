@@ -2,8 +2,9 @@
 //! membership inference and anonymeter-style singling-out, linkability and
 //! inference risks.
 //!
-//! All of them compare records in one Gower space ([`encode`]) built from
-//! the train table, and use the real holdout as the "never seen" yardstick:
+//! All of them compare records in one Gower space ([`encode`]) derived from
+//! the shared encoding of the tables ([`crate::prepare`]), scaled by the
+//! train table, and use the real holdout as the "never seen" yardstick:
 //! a synthetic table is allowed to resemble the population (that is its
 //! job), not its training rows in particular. None of these tests proves
 //! privacy; they find some failures. Only differential privacy gives a
@@ -14,6 +15,8 @@ pub mod dcr;
 pub mod encode;
 pub mod mia;
 pub mod nn;
+
+use std::time::Instant;
 
 use medsynth_data::{Schema, Table};
 use rand::SeedableRng;
@@ -27,6 +30,7 @@ pub use encode::{Encoded, GowerSpace};
 pub use mia::AttackResult;
 
 use crate::error::EvalError;
+use crate::prepare::{Prepared, prepare};
 
 /// Settings of the privacy evaluation.
 #[derive(Debug, Clone)]
@@ -57,6 +61,15 @@ pub struct MiaReport {
     pub density_ratio: AttackResult,
 }
 
+/// Wall-clock seconds of each privacy step (for `timings` in metrics.json:
+/// the quadratic nearest-neighbour scans are where evaluation time goes).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct PrivacyTimings {
+    pub dcr: f64,
+    pub mia: f64,
+    pub anonymeter: f64,
+}
+
 /// Everything the privacy section of the report shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrivacyReport {
@@ -65,6 +78,8 @@ pub struct PrivacyReport {
     pub dcr: DcrReport,
     pub mia: MiaReport,
     pub anonymeter: AnonymeterReport,
+    #[serde(skip)]
+    pub timings: PrivacyTimings,
 }
 
 /// The contract's DCR entry point: distance-to-closest-record metrics alone.
@@ -75,7 +90,8 @@ pub fn dcr_report(
     schema: &Schema,
     seed: u64,
 ) -> Result<DcrReport, EvalError> {
-    let (_, tr, ho, sy) = encode_all(train, holdout, synthetic, schema)?;
+    let p = prepare_three(train, holdout, synthetic, schema)?;
+    let (_, tr, ho, sy) = encode_all(&p)?;
     Ok(dcr::dcr_encoded(
         &tr,
         &ho,
@@ -85,12 +101,14 @@ pub fn dcr_report(
     ))
 }
 
-fn encode_all(
+/// Prepares (train, holdout, synthetic) in that order, the layout
+/// [`privacy_from_prepared`] expects; every table must have rows.
+pub fn prepare_three(
     train: &Table,
     holdout: &Table,
     synthetic: &Table,
     schema: &Schema,
-) -> Result<(GowerSpace, Encoded, Encoded, Encoded), EvalError> {
+) -> Result<Prepared, EvalError> {
     for (name, t) in [
         ("train", train),
         ("holdout", holdout),
@@ -100,14 +118,26 @@ fn encode_all(
             return Err(EvalError::Invalid(format!("the {name} table has no rows")));
         }
     }
-    let mut space = GowerSpace::fit(
-        train,
+    prepare(
+        &[
+            ("train", train),
+            ("holdout", holdout),
+            ("synthetic", synthetic),
+        ],
         schema,
-        &[("holdout", holdout), ("synthetic", synthetic)],
-    )?;
-    let tr = space.encode(train, "train")?;
-    let ho = space.encode(holdout, "holdout")?;
-    let sy = space.encode(synthetic, "synthetic")?;
+    )
+}
+
+/// The Gower space and tables 0, 1, 2 (train, holdout, synthetic) in it.
+fn encode_all(p: &Prepared) -> Result<(GowerSpace, Encoded, Encoded, Encoded), EvalError> {
+    if p.n_rows.len() != 3 {
+        return Err(EvalError::Internal(format!(
+            "privacy metrics need train, holdout and synthetic tables, got {}",
+            p.n_rows.len()
+        )));
+    }
+    let space = GowerSpace::of(p)?;
+    let (tr, ho, sy) = (space.encode(p, 0), space.encode(p, 1), space.encode(p, 2));
     Ok((space, tr, ho, sy))
 }
 
@@ -169,19 +199,37 @@ pub fn privacy_report(
     schema: &Schema,
     options: &PrivacyOptions,
 ) -> Result<PrivacyReport, EvalError> {
-    let (space, tr, ho, sy) = encode_all(train, holdout, synthetic, schema)?;
+    let p = prepare_three(train, holdout, synthetic, schema)?;
+    privacy_from_prepared(&p, options)
+}
+
+/// [`privacy_report`] on tables already prepared as (train, holdout,
+/// synthetic), so that a full evaluation encodes them only once.
+pub fn privacy_from_prepared(
+    p: &Prepared,
+    options: &PrivacyOptions,
+) -> Result<PrivacyReport, EvalError> {
+    let (space, tr, ho, sy) = encode_all(p)?;
+    let mut timings = PrivacyTimings::default();
     // Each step spreads its nearest-neighbour scans over all cores itself.
+    let t = Instant::now();
     let dcr = dcr::dcr_encoded(&tr, &ho, &sy, options.seed, options.max_dcr_rows);
+    timings.dcr = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let mia = mia_encoded(&tr, &ho, &sy, options.seed, options.max_attack_rows);
+    timings.mia = t.elapsed().as_secs_f64();
     let anon_opts = AnonymeterOptions {
         seed: options.seed,
         ..options.anonymeter.clone()
     };
+    let t = Instant::now();
     let anonymeter = anonymeter::anonymeter_encoded(&tr, &ho, &sy, &space, &anon_opts);
+    timings.anonymeter = t.elapsed().as_secs_f64();
     Ok(PrivacyReport {
         columns: space.column_names(),
         dcr,
         mia,
         anonymeter,
+        timings,
     })
 }

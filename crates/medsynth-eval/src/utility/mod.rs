@@ -26,6 +26,8 @@ pub mod forest;
 pub mod logistic;
 pub mod scores;
 
+use std::time::Instant;
+
 use medsynth_data::{Schema, Table};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -97,6 +99,9 @@ pub struct Scores {
     pub importance: Vec<ColumnImportance>,
     /// Rows the model was trained on.
     pub fit_rows: usize,
+    /// Wall-clock seconds to fit the model (where evaluation time goes).
+    #[serde(default)]
+    pub fit_seconds: f64,
 }
 
 /// The two models trained on one table.
@@ -175,15 +180,44 @@ pub fn utility_report_with(
         require_two_classes(&values, t, name, &target.column)?;
     }
     let p = prepare_columns(&tables, schema, &[target.column.as_str()])?;
-    if p.columns.is_empty() {
+    utility_from_values(&p, &values, target, seed, options)
+}
+
+/// [`utility_report_with`] on tables already prepared as (train, holdout,
+/// synthetic), e.g. by a full evaluation that prepares them once for every
+/// metric; the target column, if prepared, is left out of the features.
+pub fn utility_from_prepared(
+    p: &Prepared,
+    tables: &[(&str, &Table); 3],
+    schema: &Schema,
+    target: &TargetSpec,
+    seed: u64,
+    options: &UtilityOptions,
+) -> Result<UtilityReport, EvalError> {
+    let values = read_target(tables, schema, target)?;
+    for (t, (name, _)) in tables.iter().enumerate() {
+        require_two_classes(&values, t, name, &target.column)?;
+    }
+    utility_from_values(p, &values, target, seed, options)
+}
+
+fn utility_from_values(
+    p: &Prepared,
+    values: &TargetValues,
+    target: &TargetSpec,
+    seed: u64,
+    options: &UtilityOptions,
+) -> Result<UtilityReport, EvalError> {
+    let cols = p.feature_columns(&target.column);
+    if cols.is_empty() {
         return Err(EvalError::target(
             &target.column,
             "no feature column left besides the target",
         ));
     }
-    let labelled: Vec<Vec<usize>> = (0..3).map(|t| labelled_rows(&values, t)).collect();
-    let tstr = fit_and_score(&p, &values, 2, 1, &labelled, seed, options)?;
-    let trtr = fit_and_score(&p, &values, 0, 1, &labelled, seed, options)?;
+    let labelled: Vec<Vec<usize>> = (0..3).map(|t| labelled_rows(values, t)).collect();
+    let tstr = fit_and_score(p, values, &cols, 2, 1, &labelled, seed, options)?;
+    let trtr = fit_and_score(p, values, &cols, 0, 1, &labelled, seed, options)?;
     let agree = |a: &Scores, b: &Scores| {
         let x: Vec<f64> = a.importance.iter().map(|c| c.importance).collect();
         let y: Vec<f64> = b.importance.iter().map(|c| c.importance).collect();
@@ -196,7 +230,7 @@ pub fn utility_report_with(
             _ => None,
         },
     };
-    let (task, classes) = match &values {
+    let (task, classes) = match values {
         TargetValues::Classes { classes, .. } if classes.len() == 2 => {
             (TaskKind::Binary, classes.clone())
         }
@@ -207,9 +241,9 @@ pub fn utility_report_with(
         target: target.column.clone(),
         task,
         classes,
-        n_train: train.n_rows(),
-        n_holdout: holdout.n_rows(),
-        n_synthetic: synthetic.n_rows(),
+        n_train: p.n_rows[0],
+        n_holdout: p.n_rows[1],
+        n_synthetic: p.n_rows[2],
         rows_without_target: [0, 1, 2].map(|t| p.n_rows[t] - labelled[t].len()),
         tstr,
         trtr,
@@ -244,7 +278,8 @@ pub fn tstr_logistic_auc(
         skip_forest: true,
         ..UtilityOptions::default()
     };
-    let s = fit_and_score(&p, &values, 0, 1, &labelled, 0, &options)?;
+    let cols: Vec<usize> = (0..p.columns.len()).collect();
+    let s = fit_and_score(&p, &values, &cols, 0, 1, &labelled, 0, &options)?;
     s.logistic_regression
         .roc_auc
         .ok_or_else(|| EvalError::target(&target.column, "ROC AUC is undefined on this test table"))
@@ -257,10 +292,13 @@ fn labelled_rows(values: &TargetValues, t: usize) -> Vec<usize> {
     }
 }
 
-/// Trains both models on table `f` and scores them on table `e`.
+/// Trains both models on table `f` and scores them on table `e`, with the
+/// prepared columns `cols` as features.
+#[allow(clippy::too_many_arguments)]
 fn fit_and_score(
     p: &Prepared,
     values: &TargetValues,
+    cols: &[usize],
     f: usize,
     e: usize,
     labelled: &[Vec<usize>],
@@ -282,11 +320,10 @@ fn fit_and_score(
         )));
     }
     let test_rows = &labelled[e];
-    let cols: Vec<usize> = (0..p.columns.len()).collect();
-    let enc = Encoder::fit(p, f, &fit_rows, &cols);
+    let enc = Encoder::fit(p, f, &fit_rows, cols);
     let xf = enc.encode(p, f, &fit_rows);
     let xe = enc.encode(p, e, test_rows);
-    let names: Vec<String> = p.columns.iter().map(|c| c.name.clone()).collect();
+    let names: Vec<String> = cols.iter().map(|&c| p.columns[c].name.clone()).collect();
     match values {
         TargetValues::Classes { classes, y } => {
             let k = classes.len();
@@ -316,10 +353,12 @@ fn fit_and_score(
             } else {
                 logistic::Loss::Multinomial(local.len())
             };
+            let t = Instant::now();
             let lr = logistic::fit(&xf, &yf, loss, o.c, 1.0);
+            let lr_seconds = t.elapsed().as_secs_f64();
             let proba = widen(&lr.predict_proba(&xe), &local, k);
-            let lr_imp = linear_importance(&lr, &enc, &xe, &names);
-            let logistic_regression = class_scores(
+            let lr_imp = linear_importance(&lr, &enc, &xe, cols, &names);
+            let mut logistic_regression = class_scores(
                 "logistic_regression",
                 &truth,
                 &proba,
@@ -327,10 +366,12 @@ fn fit_and_score(
                 lr_imp,
                 fit_rows.len(),
             );
+            logistic_regression.fit_seconds = lr_seconds;
             let random_forest = if o.skip_forest {
                 None
             } else {
-                let binning = forest::Binning::fit(p, f, &fit_rows, &cols);
+                let t = Instant::now();
+                let binning = forest::Binning::fit(p, f, &fit_rows, cols);
                 let bf = binning.transform(p, f, &fit_rows);
                 let be = binning.transform(p, e, test_rows);
                 let rf = forest::fit(
@@ -341,16 +382,19 @@ fn fit_and_score(
                     o.n_trees,
                     seed,
                 )?;
+                let rf_seconds = t.elapsed().as_secs_f64();
                 let proba = widen(&rf.predict(&be), &local, k);
                 let imp = named(&names, &rf.importance);
-                Some(class_scores(
+                let mut scores = class_scores(
                     "random_forest",
                     &truth,
                     &proba,
                     classes,
                     imp,
                     fit_rows.len(),
-                ))
+                );
+                scores.fit_seconds = rf_seconds;
+                Some(scores)
             };
             Ok(ModelScores {
                 logistic_regression,
@@ -362,27 +406,28 @@ fn fit_and_score(
             let truth: Vec<f64> = test_rows.iter().map(|&r| y[e][r]).collect();
             // A tiny ridge term makes the one-hot + intercept system
             // well-posed without visibly changing the least-squares fit.
+            let t = Instant::now();
             let lin = logistic::fit(&xf, &yf, logistic::Loss::Squared, 1.0, 1e-6);
+            let lin_seconds = t.elapsed().as_secs_f64();
             let pred = lin.scores(&xe);
-            let imp = linear_importance(&lin, &enc, &xe, &names);
-            let logistic_regression =
+            let imp = linear_importance(&lin, &enc, &xe, cols, &names);
+            let mut logistic_regression =
                 reg_scores("linear_regression", &truth, &pred, imp, fit_rows.len());
+            logistic_regression.fit_seconds = lin_seconds;
             let random_forest = if o.skip_forest {
                 None
             } else {
-                let binning = forest::Binning::fit(p, f, &fit_rows, &cols);
+                let t = Instant::now();
+                let binning = forest::Binning::fit(p, f, &fit_rows, cols);
                 let bf = binning.transform(p, f, &fit_rows);
                 let be = binning.transform(p, e, test_rows);
                 let rf = forest::fit(&binning, &bf, &yf, forest::Task::Regress, o.n_trees, seed)?;
+                let rf_seconds = t.elapsed().as_secs_f64();
                 let pred: Vec<f64> = rf.predict(&be).into_iter().map(|v| v[0]).collect();
                 let imp = named(&names, &rf.importance);
-                Some(reg_scores(
-                    "random_forest",
-                    &truth,
-                    &pred,
-                    imp,
-                    fit_rows.len(),
-                ))
+                let mut scores = reg_scores("random_forest", &truth, &pred, imp, fit_rows.len());
+                scores.fit_seconds = rf_seconds;
+                Some(scores)
             };
             Ok(ModelScores {
                 logistic_regression,
@@ -429,6 +474,7 @@ fn class_scores(
         mae: None,
         importance,
         fit_rows,
+        fit_seconds: 0.0,
     }
 }
 
@@ -449,6 +495,7 @@ fn reg_scores(
         mae: Some(scores::mae(truth, pred)),
         importance,
         fit_rows,
+        fit_seconds: 0.0,
     }
 }
 
@@ -464,20 +511,26 @@ fn named(names: &[String], v: &[f64]) -> Vec<ColumnImportance> {
 }
 
 /// Per-column spread of the linear score's contribution over the test rows
-/// (see the module docs), summed over outputs.
+/// (see the module docs), summed over outputs. `cols` are the prepared
+/// columns the features come from, in the order of `names`.
 fn linear_importance(
     m: &logistic::Linear,
     enc: &Encoder,
     x: &design::Encoded,
+    cols: &[usize],
     names: &[String],
 ) -> Vec<ColumnImportance> {
     let mut imp = vec![0.0; names.len()];
+    let mut pos = vec![usize::MAX; cols.iter().max().map_or(0, |&m| m + 1)];
+    for (i, &c) in cols.iter().enumerate() {
+        pos[c] = i;
+    }
     let n = x.n.max(1) as f64;
     for k in 0..m.k {
         let w = m.weights(k);
         for (j, &(ci, ..)) in enc.numeric.iter().enumerate() {
             let vals = (0..x.n).map(|i| x.num[i * x.n_num + j] * w[j]);
-            imp[ci] += std_dev(vals, n);
+            imp[pos[ci]] += std_dev(vals, n);
         }
         for (c, (ci, _)) in enc.categorical.iter().enumerate() {
             let vals = (0..x.n).map(|i| {
@@ -488,7 +541,7 @@ fn linear_importance(
                     w[f as usize]
                 }
             });
-            imp[*ci] += std_dev(vals, n);
+            imp[pos[*ci]] += std_dev(vals, n);
         }
     }
     named(names, &imp)

@@ -39,20 +39,36 @@ pub struct CtganConfig {
     pub max_modes: usize,
     /// GEMM threads (0 = all cores).
     pub threads: usize,
+    /// The outcome column (model column index), when the schema or `--target`
+    /// names one. Training conditions on it in `target_cond_share` of the
+    /// rows (instead of 1/number-of-discrete-columns) and sampling draws every
+    /// row's condition from it, so the generator is trained hardest on, and
+    /// sampled through, P(features | outcome): the relation a downstream
+    /// classifier needs.
+    #[serde(default)]
+    pub target_column: Option<usize>,
+    /// Share of training conditions that pick the target column (0 = plain
+    /// CTGAN: a uniformly drawn discrete column).
+    #[serde(default)]
+    pub target_cond_share: f32,
 }
 
 impl CtganConfig {
     /// Defaults for a training table of `n_rows` rows.
     pub fn for_rows(n_rows: usize) -> Self {
-        let (steps, batch) = match n_rows {
-            0..=2_000 => (3_000, 100),
-            2_001..=20_000 => (4_000, 300),
-            _ => (5_000, 500),
+        // Small tables: pac 2 and 6,000 steps of 50 rows (heart, seeds 0–2:
+        // quality 0.906, pairs 0.855, TSTR AUC 0.880, vs 0.890 / 0.829 / 0.843
+        // at CTGAN's pac 10 with 3,000 steps of 100, where the critic sees only
+        // 10 samples per step; the same rows seen, in more, cheaper steps).
+        let (steps, batch, pac) = match n_rows {
+            0..=2_000 => (6_000, 50, 2),
+            2_001..=20_000 => (4_000, 300, 10),
+            _ => (5_000, 500, 10),
         };
         CtganConfig {
             steps,
             batch,
-            pac: 10,
+            pac,
             noise_dim: 128,
             generator_hidden: vec![256, 256],
             critic_hidden: vec![256, 256],
@@ -70,6 +86,11 @@ impl CtganConfig {
             checkpoint_every: 500,
             max_modes: 10,
             threads: 0,
+            target_column: None,
+            // Off: on heart (pac 2, seeds 0–2) conditioning half the training
+            // rows and every sampled row on the outcome lowered pairs to 0.815
+            // and TSTR AUC to 0.857 (from 0.847 / 0.875).
+            target_cond_share: 0.0,
         }
     }
 
@@ -86,6 +107,12 @@ impl CtganConfig {
         }
         if !(0.0..1.0).contains(&self.ema_decay) {
             return Err(format!("ema_decay {} must be in [0, 1)", self.ema_decay));
+        }
+        if !(0.0..=1.0).contains(&self.target_cond_share) {
+            return Err(format!(
+                "target_cond_share {} must be in [0, 1]",
+                self.target_cond_share
+            ));
         }
         if self.max_modes == 0 {
             return Err("max_modes must be at least 1".into());

@@ -2,12 +2,13 @@
 //! training-by-sampling, with EMA weights and snapshot selection.
 
 pub mod config;
+pub mod local;
 pub mod sampler;
 pub mod selection;
 pub mod train;
 
 use medsynth_nn::{Gan, GanConfig, Matrix, NamedTensor};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::encoder::Encoder;
@@ -86,7 +87,8 @@ impl CtganModel {
             &mut ChaCha8Rng::seed_from_u64(0),
         )?;
         gan.import_parameters(generator)?;
-        let sampler = CondSampler::for_sampling(&encoder, &cond_counts(&encoder, stats));
+        let sampler = CondSampler::for_sampling(&encoder, &cond_counts(&encoder, stats))
+            .with_target(&encoder, config.target_column, config.target_cond_share);
         Ok(CtganModel {
             encoder,
             config,
@@ -129,18 +131,61 @@ impl Synthesizer for CtganModel {
                 fixed = Some((k, slot));
             }
         }
-        let mut out = enc.empty_output(n);
-        let mut cond = Matrix::zeros(CHUNK.min(n.max(1)), enc.cond_dim);
-        let mut done = 0;
-        while done < n {
-            let m = CHUNK.min(n - done);
-            if cond.rows != m {
-                cond = Matrix::zeros(m, enc.cond_dim);
+        // Chunks get their own RNG seeded from `rng` in order, so the rows do
+        // not depend on how many threads generate them; chunks are spread
+        // over the cores (generation is GEMM- and RNG-bound).
+        let chunks: Vec<(usize, u64)> = (0..n)
+            .step_by(CHUNK)
+            .map(|start| (CHUNK.min(n - start), rng.random::<u64>()))
+            .collect();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |p| p.get())
+            .clamp(1, 4)
+            .min(chunks.len().max(1));
+        let run = |w: usize| -> Result<Vec<Vec<RawColumn>>> {
+            let mut parts = Vec::new();
+            for &(m, seed) in chunks.iter().skip(w).step_by(workers) {
+                let mut crng = ChaCha8Rng::seed_from_u64(seed);
+                let mut cond = Matrix::zeros(m, enc.cond_dim);
+                self.sampler
+                    .sampling_conds(enc, &mut cond, fixed, &mut crng);
+                let rows = self.gan.generate(&cond, &mut crng)?;
+                let mut part = enc.empty_output(m);
+                enc.decode(&rows, &forced, &mut part);
+                parts.push(part);
             }
-            self.sampler.sampling_conds(enc, &mut cond, fixed, rng);
-            let rows = self.gan.generate(&cond, rng)?;
-            enc.decode(&rows, &forced, &mut out);
-            done += m;
+            Ok(parts)
+        };
+        let per_worker: Vec<Result<Vec<Vec<RawColumn>>>> = if workers == 1 {
+            vec![run(0)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|w| scope.spawn(move || run(w))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(ModelError::input("a sampling thread panicked"))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        let mut per_worker: Vec<std::vec::IntoIter<Vec<RawColumn>>> = per_worker
+            .into_iter()
+            .map(|r| r.map(Vec::into_iter))
+            .collect::<Result<_>>()?;
+        let mut out = enc.empty_output(n);
+        for i in 0..chunks.len() {
+            if let Some(part) = per_worker[i % workers].next() {
+                for (o, p) in out.iter_mut().zip(part) {
+                    match (o, p) {
+                        (RawColumn::Numeric(a), RawColumn::Numeric(b)) => a.extend(b),
+                        (RawColumn::Discrete(a), RawColumn::Discrete(b)) => a.extend(b),
+                        _ => {}
+                    }
+                }
+            }
         }
         Ok(out)
     }

@@ -20,6 +20,8 @@ pub struct CondSampler {
     /// Per cond column and slot: the training rows holding it.
     rows: Vec<Vec<Vec<u32>>>,
     n_rows: usize,
+    /// Cond column of the outcome and the share of training conditions on it.
+    target: Option<(usize, f64)>,
 }
 
 fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
@@ -69,7 +71,20 @@ impl CondSampler {
             freq_cum,
             rows,
             n_rows: enc.n,
+            target: None,
         }
+    }
+
+    /// Conditions on the outcome column (model column `column`) in `share`
+    /// of the training rows and in every sampled row (see
+    /// [`crate::ctgan::CtganConfig::target_column`]). No effect when the column is not
+    /// discrete or `column` is `None`.
+    pub fn with_target(mut self, encoder: &Encoder, column: Option<usize>, share: f32) -> Self {
+        self.target = column
+            .filter(|_| share > 0.0)
+            .and_then(|c| encoder.cond_index.get(c).copied().flatten())
+            .map(|k| (k, f64::from(share)));
+        self
     }
 
     /// Empirical-frequency sampler from category counts alone (what a saved
@@ -98,6 +113,7 @@ impl CondSampler {
             freq_cum,
             rows: Vec::new(),
             n_rows: 0,
+            target: None,
         }
     }
 
@@ -122,7 +138,10 @@ impl CondSampler {
         }
         let cd = encoder.cond_dim;
         for i in 0..selected.len() {
-            let k = rng.random_range(0..self.columns.len());
+            let k = match self.target {
+                Some((t, share)) if rng.random::<f64>() < share => t,
+                _ => rng.random_range(0..self.columns.len()),
+            };
             let slot = draw(&self.log_cum[k], rng.random());
             cond.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
             selected[i] = Some(k);
@@ -143,8 +162,9 @@ impl CondSampler {
     }
 
     /// Fills `cond` for sampling: each row conditions on one discrete column
-    /// drawn uniformly and a category drawn by its real frequency (CTGAN's
-    /// `sample_original_condvec`), unless `fixed` pins (cond column, slot).
+    /// (the outcome when one is set, else one drawn uniformly) and a category
+    /// drawn by its real frequency (CTGAN's `sample_original_condvec`),
+    /// unless `fixed` pins (cond column, slot).
     pub fn sampling_conds(
         &self,
         encoder: &Encoder,
@@ -161,7 +181,10 @@ impl CondSampler {
             let (k, slot) = match fixed {
                 Some(f) => (f.0, f.1 as usize),
                 None => {
-                    let k = rng.random_range(0..self.columns.len());
+                    let k = match self.target {
+                        Some((t, _)) => t,
+                        None => rng.random_range(0..self.columns.len()),
+                    };
                     (k, draw(&self.freq_cum[k], rng.random()))
                 }
             };

@@ -160,7 +160,11 @@ pub fn train(
     let gcfg = gan_config(encoder, cfg);
     let mut gan = Gan::new(gcfg.clone(), &mut stream(seed, 1))?;
     let encoded = encoder.encode(raw, &mut stream(seed, 2));
-    let sampler = CondSampler::new(encoder, &encoded);
+    let sampler = CondSampler::new(encoder, &encoded).with_target(
+        encoder,
+        cfg.target_column,
+        cfg.target_cond_share,
+    );
     let mut rng = stream(seed, 3);
 
     // Selection: compare generated rows with the training rows on binned

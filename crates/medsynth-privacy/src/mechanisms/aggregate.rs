@@ -26,6 +26,31 @@ pub fn noisy_count(
     })
 }
 
+/// Counts of disjoint cells (each record falls in at most one: a histogram,
+/// missing cell included) + integer noise, clamped at 0. Adding or removing
+/// a record changes one cell by 1, so the vector has L1 = L2 sensitivity 1
+/// and costs one release whatever its length.
+pub fn noisy_cell_counts(
+    name: &str,
+    counts: &[u64],
+    noise: Noise,
+    src: &mut impl NoiseSource,
+) -> Result<Released<Vec<f64>>> {
+    noise.validate()?;
+    let value = counts
+        .iter()
+        .map(|&c| noisy_integer(c, noise, src))
+        .collect();
+    let mut extra = Map::new();
+    extra.insert("query".into(), name.into());
+    extra.insert("sensitivity".into(), 1.0.into());
+    extra.insert("cells".into(), counts.len().into());
+    Ok(Released {
+        value,
+        entry: noise.integer_entry("noisy_histogram", 1, 0.0, extra)?,
+    })
+}
+
 /// `count` + integer noise, clamped at 0, as f64.
 pub(crate) fn noisy_integer(count: u64, noise: Noise, src: &mut impl NoiseSource) -> f64 {
     let c = i64::try_from(count).unwrap_or(i64::MAX);

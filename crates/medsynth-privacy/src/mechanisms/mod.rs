@@ -12,7 +12,7 @@ mod histogram;
 mod laplace;
 mod quantile;
 
-pub use aggregate::{noisy_count, noisy_mean, noisy_sum};
+pub use aggregate::{noisy_cell_counts, noisy_count, noisy_mean, noisy_sum};
 pub use gaussian::GaussianMechanism;
 pub use histogram::{HistogramDomain, HistogramRelease, noisy_histogram};
 pub use laplace::LaplaceMechanism;

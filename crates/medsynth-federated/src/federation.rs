@@ -1,0 +1,304 @@
+//! The federated encoder and everything the sites must share before training.
+//!
+//! Each site summarises its own table ([`summarize`]): row count, column
+//! specs and mergeable statistics (histograms over the agreed bins, category
+//! counts) — aggregates, never rows. The server merges the summaries into one
+//! [`Federation`]: the merged statistics, the shared encoder built from them
+//! alone, the CTGAN settings, the aggregation strategy and the seed. Every
+//! site then encodes its rows with that one encoder, so that parameters
+//! trained at different sites mean the same thing and can be averaged.
+//!
+//! The `Federation` is what `medsynth federate init` writes as
+//! `federation.json`; it is public to the sites (merged counts only).
+
+use std::path::Path;
+
+use medsynth_data::{Schema, Table};
+use medsynth_model::ctgan::local::{
+    self, FederatedInfo, FederatedParts, LocalTrainer, initial_parameters, merge_site_stats,
+    merge_specs, shared_encoder,
+};
+use medsynth_model::encoder::{ColumnEncoding, Encoder};
+use medsynth_model::spec::{ColumnSpec, RawColumn};
+use medsynth_model::stats::ColumnStats;
+use medsynth_model::{CtganConfig, Model};
+use medsynth_nn::NamedTensor;
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{AggregationRules, TensorSelection};
+use crate::error::{FederatedError, Result};
+
+/// What a site sends in the statistics phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteSummary {
+    /// The site's row count (its FedAvg weight; hospitals' sizes are
+    /// usually public).
+    pub rows: usize,
+    /// How each modelled column is typed at the site (whole numbers,
+    /// decimals, dates, labels).
+    pub specs: Vec<ColumnSpec>,
+    /// Histograms and category counts over the agreed domain.
+    pub stats: Vec<ColumnStats>,
+}
+
+/// Site side: the summary to send, and the rows in internal form that stay
+/// at the site for local training.
+pub fn summarize(table: &Table, schema: &Schema) -> Result<(SiteSummary, Vec<RawColumn>)> {
+    let p = local::site_prepare(table, schema)?;
+    Ok((
+        SiteSummary {
+            rows: p.n_rows,
+            specs: p.specs,
+            stats: p.stats,
+        },
+        p.raw,
+    ))
+}
+
+/// How site updates are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "kebab-case")]
+pub enum Strategy {
+    /// FedAvg of generator and critic, weighted by rows.
+    Fedavg,
+    /// FedAvg plus the proximal pull μ towards the round's global generator
+    /// during local steps (Li et al. 2020), against client drift on non-IID sites.
+    Fedprox { mu: f32 },
+    /// Only the generator is averaged; each site keeps its own critic.
+    SharedGenerator,
+}
+
+impl Strategy {
+    /// Parses the CLI spelling (`fedavg`, `fedprox`, `shared-generator`).
+    pub fn parse(name: &str, mu: f32) -> Result<Self> {
+        match name {
+            "fedavg" => Ok(Strategy::Fedavg),
+            "fedprox" => {
+                if !(mu.is_finite() && mu > 0.0) {
+                    return Err(FederatedError::InvalidParameter {
+                        name: "FedProx mu",
+                        value: f64::from(mu),
+                        expected: "finite and > 0",
+                    });
+                }
+                Ok(Strategy::Fedprox { mu })
+            }
+            "shared-generator" => Ok(Strategy::SharedGenerator),
+            other => Err(FederatedError::Input(format!(
+                "strategy must be fedavg, fedprox or shared-generator, got '{other}'"
+            ))),
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Strategy::Fedavg => "fedavg",
+            Strategy::Fedprox { .. } => "fedprox",
+            Strategy::SharedGenerator => "shared-generator",
+        }
+    }
+
+    /// Which tensors the server averages.
+    pub fn selection(&self) -> TensorSelection {
+        match self {
+            Strategy::SharedGenerator => TensorSelection::shared_generator(),
+            _ => TensorSelection::All,
+        }
+    }
+
+    /// Whether sites send their critic (not under shared-generator: the
+    /// critic is the part that reads rows, so it stays home).
+    pub fn sends_critic(&self) -> bool {
+        !matches!(self, Strategy::SharedGenerator)
+    }
+
+    /// FedProx μ (0 otherwise).
+    pub fn prox_mu(&self) -> f32 {
+        match self {
+            Strategy::Fedprox { mu } => *mu,
+            _ => 0.0,
+        }
+    }
+}
+
+/// The shared setup of a federation (`federation.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Federation {
+    pub format: String,
+    /// The agreed schema, with every modelled column's domain filled in.
+    pub schema: Schema,
+    pub specs: Vec<ColumnSpec>,
+    /// Merged statistics (sums of the sites' aggregates).
+    pub stats: Vec<ColumnStats>,
+    /// The shared encoder, built from `stats` alone.
+    pub encoder: Vec<ColumnEncoding>,
+    pub config: CtganConfig,
+    pub strategy: Strategy,
+    /// Local CTGAN steps per site and round.
+    pub local_steps: u64,
+    pub seed: u64,
+    pub rows_per_site: Vec<usize>,
+}
+
+const FORMAT: &str = "medsynth-federation";
+
+impl Federation {
+    /// Server side: merges the sites' summaries (in site order) into the
+    /// shared setup. `config` overrides the CTGAN defaults for the total
+    /// number of rows.
+    pub fn from_summaries(
+        schema: &Schema,
+        summaries: &[SiteSummary],
+        config: Option<CtganConfig>,
+        strategy: Strategy,
+        local_steps: u64,
+        seed: u64,
+    ) -> Result<Self> {
+        if summaries.is_empty() {
+            return Err(FederatedError::NoSites);
+        }
+        if local_steps == 0 {
+            return Err(FederatedError::InvalidParameter {
+                name: "local steps",
+                value: 0.0,
+                expected: "at least 1",
+            });
+        }
+        for (i, s) in summaries.iter().enumerate() {
+            if s.rows == 0 || s.stats.len() != s.specs.len() {
+                return Err(FederatedError::Input(format!(
+                    "site {i} sent an empty or inconsistent summary ({} rows, {} statistics, {} columns)",
+                    s.rows,
+                    s.stats.len(),
+                    s.specs.len()
+                )));
+            }
+        }
+        let stats = merge_site_stats(
+            &summaries
+                .iter()
+                .map(|s| s.stats.as_slice())
+                .collect::<Vec<_>>(),
+        )?;
+        let specs = merge_specs(
+            &summaries
+                .iter()
+                .map(|s| s.specs.as_slice())
+                .collect::<Vec<_>>(),
+        )?;
+        if specs.len() != schema.modelled().count() {
+            return Err(FederatedError::Input(format!(
+                "the sites summarised {} columns, the schema models {}",
+                specs.len(),
+                schema.modelled().count()
+            )));
+        }
+        let rows_per_site: Vec<usize> = summaries.iter().map(|s| s.rows).collect();
+        let total: usize = rows_per_site.iter().sum();
+        let mut config = config.unwrap_or_else(|| CtganConfig::for_rows(total));
+        config.validate().map_err(FederatedError::Input)?;
+        // Several sites train at once on one machine in the simulation: one
+        // GEMM thread each avoids oversubscribing the cores.
+        config.threads = 1;
+        let encoder = shared_encoder(&stats, &config);
+        Ok(Federation {
+            format: FORMAT.into(),
+            schema: schema.clone(),
+            specs,
+            stats,
+            encoder: encoder.columns,
+            config,
+            strategy,
+            local_steps,
+            seed,
+            rows_per_site,
+        })
+    }
+
+    /// The shared encoder.
+    pub fn encoder(&self) -> Encoder {
+        Encoder::from_columns(self.encoder.clone())
+    }
+
+    /// The initial global parameters: generator and critic, or the generator
+    /// alone under shared-generator (each site's critic starts from its own seed).
+    pub fn initial_global(&self) -> Result<Vec<NamedTensor>> {
+        let all = initial_parameters(&self.encoder(), &self.config, self.seed)?;
+        Ok(self.strategy.selection().select(&all))
+    }
+
+    /// The server's acceptance rules for this federation.
+    pub fn rules(&self, max_update_norm: Option<f64>) -> AggregationRules {
+        AggregationRules {
+            max_update_norm,
+            selection: self.strategy.selection(),
+        }
+    }
+
+    /// Site side: a local trainer over the site's rows (from [`summarize`]).
+    pub fn trainer(&self, raw: &[RawColumn], site_seed: u64) -> Result<LocalTrainer> {
+        Ok(LocalTrainer::new(
+            self.encoder(),
+            self.config.clone(),
+            raw,
+            site_seed,
+        )?)
+    }
+
+    /// The model directory contents from the final global parameters.
+    pub fn finish(
+        &self,
+        global: &[NamedTensor],
+        info: FederatedInfo,
+        seconds: f64,
+    ) -> Result<Model> {
+        Ok(local::federated_model(
+            FederatedParts {
+                schema: self.schema.clone(),
+                specs: self.specs.clone(),
+                stats: self.stats.clone(),
+                encoder: self.encoder(),
+                config: self.config.clone(),
+                seed: self.seed,
+                info,
+                fit_seconds: seconds,
+            },
+            global,
+        )?)
+    }
+
+    /// Writes `federation.json` atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| FederatedError::Input(format!("cannot serialise the federation: {e}")))?;
+        medsynth_data::io::write_atomically(path, |w| w.write_all(&json))
+            .map_err(|e| FederatedError::Input(format!("{}: {e}", path.display())))
+    }
+
+    /// Reads a `federation.json` written by [`Self::save`].
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| FederatedError::Input(format!("{}: {e}", path.display())))?;
+        let f: Federation = serde_json::from_slice(&bytes).map_err(|e| {
+            FederatedError::Input(format!(
+                "{}: not a federation file written by `medsynth federate init`: {e}",
+                path.display()
+            ))
+        })?;
+        if f.format != FORMAT {
+            return Err(FederatedError::Input(format!(
+                "{}: field \"format\" is '{}', expected '{FORMAT}'",
+                path.display(),
+                f.format
+            )));
+        }
+        Ok(f)
+    }
+}
+
+/// A per-site seed derived from the federation's seed, so that sites draw
+/// different batches while the whole run stays reproducible.
+pub fn site_seed(seed: u64, site: usize) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add((site as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9))
+}
