@@ -640,6 +640,16 @@ fn numeric_bounds(
         .max_by(|&a, &b| r.value[a].total_cmp(&r.value[b]))
         .unwrap_or(N_EXP);
     let passing = |b: usize| r.value[b] >= tau;
+    if !passing(best) {
+        // No bucket stands out of the noise: any range read from this
+        // release would be noise (e.g. [124, 486] for a 0/1 column), and a
+        // model fitted to it would silently collapse the column.
+        return Err(ModelError::input(format!(
+            "column '{name}': the privacy budget is too small to locate its range from the data \
+             (no bucket of the noisy coarse histogram clears the noise); declare it in schema.json \
+             (\"min\"/\"max\" or \"categories\", with \"domain\": \"public\"), or raise --epsilon"
+        )));
+    }
     let (mut first, mut last) = (best, best);
     loop {
         let below = (first.saturating_sub(GAP)..first).find(|&b| passing(b));
