@@ -124,45 +124,7 @@ pub fn fit(
     }
     let started = Instant::now();
     let mut notes = FitNotes::default();
-    let mut output_columns = Vec::new();
-    let mut index = 0;
-    for c in &schema.columns {
-        // Identifier and text columns are never modelled, so they may be
-        // absent: masking removes `fake` columns (regenerated at sample time)
-        // and `drop` columns from the table.
-        if c.kind.is_modelled() && table.column(&c.name).is_none() {
-            return Err(ModelError::input(format!(
-                "the schema names column '{}' but the table has no such column",
-                c.name
-            )));
-        }
-        if c.kind.is_modelled() {
-            output_columns.push(OutputColumn::Modelled {
-                name: c.name.clone(),
-                index,
-            });
-            index += 1;
-        } else if let (Some(MaskAction::Fake), Some(id)) = (c.action, c.identifier) {
-            output_columns.push(OutputColumn::Fake {
-                name: c.name.clone(),
-                identifier: id,
-            });
-            notes.faked.push(c.name.clone());
-        } else {
-            notes.dropped.push(c.name.clone());
-        }
-    }
-    if table.n_rows() < MIN_ROWS {
-        return Err(ModelError::input(format!(
-            "the table has {} row(s); at least {MIN_ROWS} are needed to fit a model",
-            table.n_rows()
-        )));
-    }
-    if index < 2 {
-        return Err(ModelError::input(format!(
-            "the schema leaves {index} modelled column(s); at least 2 are needed (identifier and text columns are not modelled)"
-        )));
-    }
+    let output_columns = output_layout(table, schema, &mut notes)?;
     let mut prepared = prepare(table, schema)?;
     check_target(&prepared, schema, opts.target.as_deref())?;
     notes.rare_merged = match opts.rare_categories {
@@ -264,6 +226,56 @@ pub fn fit(
     manifest.timings.fit_seconds = started.elapsed().as_secs_f64();
     let model = Model::from_parts(manifest, weights, curve)?;
     Ok((model, notes))
+}
+
+/// Which schema columns are modelled, regenerated (fake) or dropped, with
+/// the checks every fit (DP or not) needs before reading any data: modelled
+/// columns present, enough rows, at least two modelled columns.
+pub(crate) fn output_layout(
+    table: &Table,
+    schema: &Schema,
+    notes: &mut FitNotes,
+) -> Result<Vec<OutputColumn>> {
+    let mut output_columns = Vec::new();
+    let mut index = 0;
+    for c in &schema.columns {
+        // Identifier and text columns are never modelled, so they may be
+        // absent: masking removes `fake` columns (regenerated at sample time)
+        // and `drop` columns from the table.
+        if c.kind.is_modelled() && table.column(&c.name).is_none() {
+            return Err(ModelError::input(format!(
+                "the schema names column '{}' but the table has no such column",
+                c.name
+            )));
+        }
+        if c.kind.is_modelled() {
+            output_columns.push(OutputColumn::Modelled {
+                name: c.name.clone(),
+                index,
+            });
+            index += 1;
+        } else if let (Some(MaskAction::Fake), Some(id)) = (c.action, c.identifier) {
+            output_columns.push(OutputColumn::Fake {
+                name: c.name.clone(),
+                identifier: id,
+            });
+            notes.faked.push(c.name.clone());
+        } else {
+            notes.dropped.push(c.name.clone());
+        }
+    }
+    if table.n_rows() < MIN_ROWS {
+        return Err(ModelError::input(format!(
+            "the table has {} row(s); at least {MIN_ROWS} are needed to fit a model",
+            table.n_rows()
+        )));
+    }
+    if index < 2 {
+        return Err(ModelError::input(format!(
+            "the schema leaves {index} modelled column(s); at least 2 are needed (identifier and text columns are not modelled)"
+        )));
+    }
+    Ok(output_columns)
 }
 
 /// The outcome column: `--target` if given, else the schema's target role.

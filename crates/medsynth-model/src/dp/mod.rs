@@ -23,7 +23,7 @@ pub mod preprocess;
 
 use std::time::Instant;
 
-use medsynth_data::{MaskAction, Role, Schema, Table};
+use medsynth_data::{Role, Schema, Table};
 use medsynth_nn::NamedTensor;
 use medsynth_privacy::{
     Budget, Composition, Ledger, LedgerEntry, NoiseSource, OsNoise, PlannedKind, PlannedRelease,
@@ -35,10 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ctgan::train::TrainProgress;
 use crate::error::{ModelError, Result};
-use crate::fit::{FitNotes, FitOptions, MIN_ROWS};
-use crate::model_file::{
-    FORMAT_VERSION, Manifest, Model, OutputColumn, Timings, TrainingInfo, WEIGHTS,
-};
+use crate::fit::{FitNotes, FitOptions};
+use crate::model_file::{FORMAT_VERSION, Manifest, Model, Timings, TrainingInfo, WEIGHTS};
 use crate::synthesizer::ModelKind;
 use preprocess::{Calibrated, Domain, Release};
 
@@ -247,47 +245,6 @@ pub(crate) fn privacy_error(e: PrivacyError) -> ModelError {
     ModelError::input(format!("differential privacy: {e}"))
 }
 
-/// Output columns and notes, as the non-DP fit computes them.
-fn layout(table: &Table, schema: &Schema, notes: &mut FitNotes) -> Result<Vec<OutputColumn>> {
-    let mut output_columns = Vec::new();
-    let mut index = 0;
-    for c in &schema.columns {
-        if c.kind.is_modelled() && table.column(&c.name).is_none() {
-            return Err(ModelError::input(format!(
-                "the schema names column '{}' but the table has no such column",
-                c.name
-            )));
-        }
-        if c.kind.is_modelled() {
-            output_columns.push(OutputColumn::Modelled {
-                name: c.name.clone(),
-                index,
-            });
-            index += 1;
-        } else if let (Some(MaskAction::Fake), Some(id)) = (c.action, c.identifier) {
-            output_columns.push(OutputColumn::Fake {
-                name: c.name.clone(),
-                identifier: id,
-            });
-            notes.faked.push(c.name.clone());
-        } else {
-            notes.dropped.push(c.name.clone());
-        }
-    }
-    if table.n_rows() < MIN_ROWS {
-        return Err(ModelError::input(format!(
-            "the table has {} row(s); at least {MIN_ROWS} are needed to fit a model",
-            table.n_rows()
-        )));
-    }
-    if index < 2 {
-        return Err(ModelError::input(format!(
-            "the schema leaves {index} modelled column(s); at least 2 are needed (identifier and text columns are not modelled)"
-        )));
-    }
-    Ok(output_columns)
-}
-
 /// Validates ε and δ for a table of `n` rows (δ defaults to min(1e-5, 1/(10n))).
 pub fn budget_for(dp: &DpOptions, n: usize) -> Result<Budget> {
     let delta = dp.delta.unwrap_or_else(|| default_delta(n));
@@ -388,7 +345,7 @@ pub fn fit_dp(
 ) -> Result<(Model, FitNotes)> {
     let started = Instant::now();
     let mut notes = FitNotes::default();
-    let output_columns = layout(table, schema, &mut notes)?;
+    let output_columns = crate::fit::output_layout(table, schema, &mut notes)?;
     let n = table.n_rows();
     let budget = budget_for(dp, n)?;
     let delta = budget.delta;

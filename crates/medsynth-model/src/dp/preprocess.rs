@@ -243,10 +243,6 @@ impl Calibrated<'_> {
     }
 }
 
-fn privacy(e: medsynth_privacy::PrivacyError) -> ModelError {
-    ModelError::input(format!("differential privacy: {e}"))
-}
-
 fn log_bucket(x: f64) -> usize {
     let a = x.abs();
     if a < 2f64.powi(MIN_EXP) {
@@ -346,7 +342,7 @@ pub fn release_stats(
                     }
                 }
                 let r = noisy_cell_counts(&format!("histogram of '{name}'"), &cells, noise, src)
-                    .map_err(privacy)?;
+                    .map_err(super::privacy_error)?;
                 totals.push(r.value.iter().sum::<f64>());
                 ledger.push(r.entry);
                 // Post-processing: counts below 1.5 noise sd are indistinguishable
@@ -419,7 +415,7 @@ pub fn release_stats(
                             noise,
                             src,
                         )
-                        .map_err(privacy)?;
+                        .map_err(super::privacy_error)?;
                         totals.push(r.value.iter().sum::<f64>());
                         ledger.push(r.entry);
                         let k = public.len();
@@ -461,7 +457,7 @@ pub fn release_stats(
                             noise,
                             src,
                         )
-                        .map_err(privacy)?;
+                        .map_err(super::privacy_error)?;
                         ledger.push(r.entry);
                         let rel = r.value;
                         totals.push(rel.counts.iter().map(|c| c.1).sum::<f64>() + rel.other);
@@ -627,7 +623,7 @@ fn numeric_bounds(
         cal.gaussian(Release::CoarseRange(i))?,
         src,
     )
-    .map_err(privacy)?;
+    .map_err(super::privacy_error)?;
     ledger.push(r.entry);
     // The fullest noisy bucket anchors the range; passing buckets (4 noise
     // sd) join it when within GAP buckets of it, so a spurious bucket far
@@ -674,7 +670,7 @@ fn numeric_bounds(
         BOUNDS_TAIL,
         src,
     )
-    .map_err(privacy)?;
+    .map_err(super::privacy_error)?;
     ledger.push(released.entry);
     let (mut a, mut b) = released.value;
     if b <= a {
