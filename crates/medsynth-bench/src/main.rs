@@ -82,6 +82,13 @@ struct Args {
     /// instead of estimating them under DP.
     #[arg(long)]
     public_domain: bool,
+    /// A utility-vs-ε sweep: fit under DP at each of these budgets (e.g.
+    /// `0.5,1,3,10`), print one table per ε and, with `--sweep-html`, the chart.
+    #[arg(long, value_delimiter = ',', conflicts_with = "epsilon")]
+    epsilons: Vec<f64>,
+    /// With `--epsilons`: write the sweep page (charts + table + peers) here.
+    #[arg(long, requires = "epsilons")]
+    sweep_html: Option<PathBuf>,
 }
 
 /// Applies the protocol's column kinds and target role to an inferred schema.
@@ -114,6 +121,29 @@ struct Results {
     share_closer: Vec<f64>,
 }
 
+impl Results {
+    /// The runs as sweep points (one per seed, in seed order).
+    fn sweep_points(
+        &self,
+        model: &str,
+        epsilon: f64,
+        seeds: &[u64],
+    ) -> Vec<medsynth_eval::sweep::SweepPoint> {
+        seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &seed)| medsynth_eval::sweep::SweepPoint {
+                model: model.to_string(),
+                epsilon,
+                seed,
+                quality: self.quality[i],
+                pair_trends: self.pairs[i],
+                tstr_lr_auc: self.tstr_lr_auc.get(i).copied().filter(|a| a.is_finite()),
+            })
+            .collect()
+    }
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let Some(kind) = ModelKind::parse(&args.model) else {
@@ -137,6 +167,44 @@ fn main() -> Result<()> {
         medsynth_data::io::write_table(&train, &dir.join("train.csv"))?;
         medsynth_data::io::write_table(&holdout, &dir.join("holdout.csv"))?;
     }
+    let budgets: Vec<Option<f64>> = if args.epsilons.is_empty() {
+        vec![args.epsilon]
+    } else {
+        args.epsilons.iter().copied().map(Some).collect()
+    };
+    let mut sweep = Vec::new();
+    for epsilon in budgets {
+        let r = run_seeds(
+            &args, &name, kind, epsilon, &train, &holdout, &schema, &target, &ctgan, merge_rare,
+        )?;
+        print_table(&name, kind, epsilon, &train, &holdout, &args.seeds, &r);
+        if let Some(e) = epsilon {
+            sweep.extend(r.sweep_points(kind.as_str(), e, &args.seeds));
+        }
+    }
+    if let Some(path) = &args.sweep_html {
+        let title = format!("{name}: utility and fidelity against the privacy budget ε");
+        let html = medsynth_eval::sweep::render_sweep(&title, &sweep, &stats::dp_peers(&name));
+        medsynth_data::io::write_atomically(path, |w| w.write_all(html.as_bytes()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Fits, samples and scores one model per seed at one budget (`None`: no DP).
+#[allow(clippy::too_many_arguments)]
+fn run_seeds(
+    args: &Args,
+    name: &str,
+    kind: ModelKind,
+    epsilon: Option<f64>,
+    train: &Table,
+    holdout: &Table,
+    schema: &Schema,
+    target: &TargetSpec,
+    ctgan: &Option<CtganConfig>,
+    merge_rare: bool,
+) -> Result<Results> {
     let mut r = Results::default();
     for &seed in &args.seeds {
         let t0 = Instant::now();
@@ -150,22 +218,22 @@ fn main() -> Result<()> {
             } else {
                 RareCategories::Error
             },
-            privacy: args.epsilon.map(|e| medsynth_model::dp::DpOptions {
+            privacy: epsilon.map(|e| medsynth_model::dp::DpOptions {
                 delta: Some(1e-5),
                 model: medsynth_model::dp::DpModel::parse(&args.model).unwrap_or_default(),
                 ..medsynth_model::dp::DpOptions::new(e)
             }),
             ..FitOptions::default()
         };
-        let (model, _) = fit(&train, &schema, &opts, &mut |_| {})?;
+        let (model, _) = fit(train, schema, &opts, &mut |_| {})?;
         let fit_s = t0.elapsed().as_secs_f64();
         let synth = sample_all(&model, train.n_rows(), seed)?;
         if let Some(dir) = &args.save {
             medsynth_data::io::write_table(&synth, &dir.join(format!("synth_{seed}.csv")))?;
         }
-        let q = medsynth_eval::quality_report(&train, &synth, &schema)?;
-        let auc = stats::tstr_lr_auc(&synth, &holdout, &schema, &target);
-        let dcr = medsynth_eval::privacy::dcr_report(&train, &holdout, &synth, &schema, seed)?;
+        let q = medsynth_eval::quality_report(train, &synth, schema)?;
+        let auc = stats::tstr_lr_auc(&synth, holdout, schema, target);
+        let dcr = medsynth_eval::privacy::dcr_report(train, holdout, &synth, schema, seed)?;
         let sample_s = if args.no_sample_timing {
             f64::NAN
         } else {
@@ -191,7 +259,7 @@ fn main() -> Result<()> {
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"dataset": name, "model": kind.as_str(), "seed": seed, "fit_s": fit_s,
+                serde_json::json!({"dataset": name, "model": kind.as_str(), "epsilon": epsilon, "seed": seed, "fit_s": fit_s,
                     "quality": q.quality, "column_shapes": q.column_shapes, "column_pair_trends": q.column_pair_trends,
                     "tstr_lr_auc": auc, "share_closer_to_train": dcr.share_closer_to_train, "sample_100k_s": sample_s})
             );
@@ -201,18 +269,30 @@ fn main() -> Result<()> {
         r.quality.push(q.quality);
         r.shapes.push(q.column_shapes);
         r.pairs.push(q.column_pair_trends);
-        if let Some(a) = auc {
-            r.tstr_lr_auc.push(a);
-        }
+        r.tstr_lr_auc.push(auc.unwrap_or(f64::NAN));
         r.share_closer.push(dcr.share_closer_to_train);
     }
+    Ok(r)
+}
+
+/// The markdown table of one budget's runs beside the peers' figures.
+fn print_table(
+    name: &str,
+    kind: ModelKind,
+    epsilon: Option<f64>,
+    train: &Table,
+    holdout: &Table,
+    seeds: &[u64],
+    r: &Results,
+) {
     let rss = peak_rss_mib();
+    let budget = epsilon.map(|e| format!(", ε = {e}")).unwrap_or_default();
     println!(
-        "\n## {} ({} train rows / {} holdout), seeds {:?}\n",
+        "\n## {} ({} train rows / {} holdout){budget}, seeds {:?}\n",
         name,
         train.n_rows(),
         holdout.n_rows(),
-        args.seeds
+        seeds
     );
     println!(
         "| system | fit s | sample 100k s | peak RSS MiB | quality | shapes | pairs | TSTR LR AUC | share closer to train |"
@@ -229,10 +309,9 @@ fn main() -> Result<()> {
         Summary::of(&r.tstr_lr_auc).fmt(3),
         Summary::of(&r.share_closer).fmt(3),
     );
-    for line in stats::peer_rows(&name) {
+    for line in stats::peer_rows(name) {
         println!("{line}");
     }
-    Ok(())
 }
 
 /// The table, protocol schema and target of `--dataset` (or of `--data` with

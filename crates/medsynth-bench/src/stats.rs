@@ -81,3 +81,23 @@ pub fn tstr_lr_auc(
         }
     }
 }
+
+/// The DP peers' published figures (`shared/benchmarks/peers.md`), for the
+/// utility-vs-ε chart.
+pub fn dp_peers(dataset: &str) -> Vec<medsynth_eval::sweep::PeerPoint> {
+    let p = |system: &str, epsilon: f64, quality: f64, auc: f64| medsynth_eval::sweep::PeerPoint {
+        system: system.into(),
+        epsilon,
+        quality: Some(quality),
+        tstr_lr_auc: Some(auc),
+    };
+    match dataset {
+        "heart" => vec![
+            p("AIM", 1.0, 0.686, 0.697),
+            p("AIM", 3.0, 0.772, 0.837),
+            p("MST", 1.0, 0.708, 0.570),
+            p("DP-CTGAN", 1.0, 0.598, 0.683),
+        ],
+        _ => Vec::new(),
+    }
+}

@@ -30,6 +30,7 @@ pub mod fairness;
 pub mod metrics;
 pub mod privacy;
 pub mod report;
+pub mod sweep;
 pub mod tsne;
 pub use metrics::{EvalInputs, EvalOptions, Metrics, evaluate};
 pub use privacy::{DcrReport, dcr_report};
