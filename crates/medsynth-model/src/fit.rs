@@ -188,12 +188,13 @@ pub fn fit(
                     .and_then(|t| prepared.specs.iter().position(|s| s.name == t));
             }
             cfg.validate().map_err(ModelError::input)?;
-            let encoder = Encoder::from_stats(
+            let encoder = Encoder::from_stats_with_tails(
                 &prepared.stats,
                 GmmOptions {
                     max_modes: cfg.max_modes,
                     ..GmmOptions::default()
                 },
+                cfg.tail_options(),
             );
             let trained = train::train(
                 &encoder,

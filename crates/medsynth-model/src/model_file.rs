@@ -353,14 +353,40 @@ impl Model {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let batch = batch.max(1);
-        let mut done = 0;
-        while done < n {
-            let m = batch.min(n - done);
-            let t = self.sample(m, conditions, &mut rng)?;
-            sink(t)?;
-            done += m;
-        }
-        Ok(())
+        // The next batch is generated on a second thread while `sink` writes
+        // the current one: writing is single-threaded and would otherwise
+        // leave a core idle (diabetes130, 1M rows to CSV: 10.9 s → see
+        // docs/model.md). One batch in flight bounds memory; the batches and
+        // the RNG sequence are those of a plain loop, so output is identical.
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Table>>(1);
+            let producer = scope.spawn(move || {
+                let mut done = 0;
+                while done < n {
+                    let m = batch.min(n - done);
+                    let t = self.sample(m, conditions, &mut rng);
+                    let failed = t.is_err();
+                    if tx.send(t).is_err() || failed {
+                        return;
+                    }
+                    done += m;
+                }
+            });
+            let mut result = Ok(());
+            for t in rx.iter() {
+                if let Err(e) = t.and_then(&mut *sink) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // Dropping the receiver (end of this scope's borrow) stops the
+            // producer at its next send.
+            drop(rx);
+            if producer.join().is_err() {
+                return Err(ModelError::input("a sampling thread panicked"));
+            }
+            result
+        })
     }
 }
 

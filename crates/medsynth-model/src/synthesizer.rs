@@ -54,7 +54,9 @@ pub struct Condition {
 }
 
 /// A fitted model that can draw rows in internal form.
-pub trait Synthesizer {
+/// `Send + Sync` so that a model can generate on one thread while the
+/// caller writes the previous batch on another.
+pub trait Synthesizer: Send + Sync {
     fn kind(&self) -> ModelKind;
 
     /// Draws `n` rows (one [`RawColumn`] per modelled column) such that every

@@ -246,8 +246,9 @@ impl<T: Real> GanEngine<T> {
     }
 
     /// Activated rows (cond.rows × data_dim) for the given cond vectors; softmax
-    /// spans are Gumbel-softmax samples as in CTGAN (the decoder takes the
-    /// argmax). Touches no training state. Works in chunks, so memory stays
+    /// spans are one-hot draws from softmax(logits) — the law of the argmax of
+    /// CTGAN's Gumbel-softmax sample, which is what decoders take — drawn
+    /// with one uniform per span. Touches no training state. Works in chunks, so memory stays
     /// bounded for a million rows.
     pub fn generate<R: Rng + ?Sized>(&self, cond: &Matrix, rng: &mut R) -> Result<Matrix, NnError> {
         let n = cond.rows;
@@ -261,13 +262,13 @@ impl<T: Real> GanEngine<T> {
         let mut start = 0;
         while start < n {
             let m = chunk.min(n - start);
-            ws.draw_inputs(
+            ws.draw_sampling_inputs(
                 &self.generator,
                 &cond.data[start * cd..(start + m) * cd],
                 m,
                 rng,
             );
-            generator::forward(&self.generator, &self.gen_params, &mut ws, m, self.inv_tau);
+            generator::forward_sample(&self.generator, &self.gen_params, &mut ws, m);
             for (o, &v) in out.data[start * d..(start + m) * d]
                 .iter_mut()
                 .zip(&ws.act[..m * d])

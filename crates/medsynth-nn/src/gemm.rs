@@ -111,6 +111,17 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 
+    /// A shorter-lived view of the same matrix (to use it twice).
+    pub fn reborrow(&mut self) -> MatMut<'_, T> {
+        MatMut {
+            data: &mut *self.data,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+
     /// Row `i` as a slice (row-major views only).
     pub fn row_mut(&mut self, i: usize) -> &mut [T] {
         debug_assert_eq!(self.cs, 1);

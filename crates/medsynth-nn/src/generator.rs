@@ -146,6 +146,11 @@ pub(crate) struct GenWorkspace<T> {
     /// Gradient w.r.t. the hidden part of `wide` (rows × (wide − input_dim)).
     pub dwide: Vec<T>,
     pub dz: Vec<T>,
+    /// Whether the last forward pass treated the conditional vector as
+    /// sparse (see [`Linear::forward_sparse_tail`]); backward must agree.
+    pub sparse_cond: bool,
+    /// The conditional vector's non-zeros `(row, column, value)` when sparse.
+    pub cond_nz: Vec<(u32, u32, T)>,
 }
 
 impl<T: Real> GenWorkspace<T> {
@@ -166,6 +171,8 @@ impl<T: Real> GenWorkspace<T> {
             dlogits: vec![T::ZERO; capacity * l.data_dim],
             dwide: vec![T::ZERO; capacity * (l.wide - l.input_dim)],
             dz: vec![T::ZERO; capacity * max_h],
+            sparse_cond: false,
+            cond_nz: Vec::new(),
         }
     }
 
@@ -177,6 +184,30 @@ impl<T: Real> GenWorkspace<T> {
         cond: &[f32],
         n: usize,
         rng: &mut R,
+    ) {
+        self.draw_noise_and_cond(l, cond, n, rng, true);
+    }
+
+    /// For [`forward_sample`]: noise and cond as [`Self::draw_inputs`], and one
+    /// uniform per softmax span (stored at the span's first cell of `gumbel`)
+    /// instead of one Gumbel draw per cell.
+    pub fn draw_sampling_inputs<R: Rng + ?Sized>(
+        &mut self,
+        l: &GeneratorLayout,
+        cond: &[f32],
+        n: usize,
+        rng: &mut R,
+    ) {
+        self.draw_noise_and_cond(l, cond, n, rng, false);
+    }
+
+    fn draw_noise_and_cond<R: Rng + ?Sized>(
+        &mut self,
+        l: &GeneratorLayout,
+        cond: &[f32],
+        n: usize,
+        rng: &mut R,
+        per_cell_gumbel: bool,
     ) {
         let noise0 = l.wide - l.input_dim;
         for i in 0..n {
@@ -197,8 +228,12 @@ impl<T: Real> GenWorkspace<T> {
                 .iter()
                 .filter(|s| s.activation == SpanActivation::Softmax)
             {
-                for v in &mut g[s.start..s.start + s.width] {
-                    *v = T::from_f32(gumbel(rng));
+                if per_cell_gumbel {
+                    for v in &mut g[s.start..s.start + s.width] {
+                        *v = T::from_f32(gumbel(rng));
+                    }
+                } else {
+                    g[s.start] = T::from_f32(rng.random::<f32>());
                 }
             }
         }
@@ -215,6 +250,25 @@ pub(crate) fn gumbel<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     -e.max(f32::MIN_POSITIVE).ln()
 }
 
+/// Whether the conditional vector (the last `cd` columns of the `wide`
+/// buffer's first `n` rows) is sparse enough that adding one weight row per
+/// non-zero beats a dense GEMM over it: at most one non-zero in 8 cells (a
+/// one-hot per discrete column is far sparser) and wide enough to matter.
+fn cond_is_sparse<T: Real>(wide: &[T], w: usize, cd: usize, n: usize) -> bool {
+    if cd < 16 || n == 0 {
+        return false;
+    }
+    let nnz: usize = (0..n)
+        .map(|i| {
+            wide[i * w + w - cd..(i + 1) * w]
+                .iter()
+                .filter(|&&v| v != T::ZERO)
+                .count()
+        })
+        .sum();
+    nnz * 8 <= n * cd
+}
+
 /// Forward pass over rows `0..n` (inputs already in `ws.wide`, Gumbel noise in
 /// `ws.gumbel`): fills the hidden blocks, `logits` and `act`.
 pub(crate) fn forward<T: Real>(
@@ -224,11 +278,148 @@ pub(crate) fn forward<T: Real>(
     n: usize,
     inv_tau: T,
 ) {
+    let sparse = cond_is_sparse(&ws.wide, l.wide, l.cond_dim, n);
+    forward_with(l, p, ws, n, inv_tau, sparse);
+}
+
+/// [`forward`] with the sparse-conditional-vector path chosen by the caller
+/// (tests compare both paths).
+pub(crate) fn forward_with<T: Real>(
+    l: &GeneratorLayout,
+    p: &[T],
+    ws: &mut GenWorkspace<T>,
+    n: usize,
+    inv_tau: T,
+    sparse_cond: bool,
+) {
+    forward_logits(l, p, ws, n, sparse_cond);
+    let d = l.data_dim;
+    for i in 0..n {
+        let r = i * d..(i + 1) * d;
+        activate_row(
+            &l.spans,
+            inv_tau,
+            &ws.logits[r.clone()],
+            &ws.gumbel[r.clone()],
+            &mut ws.act[r],
+        );
+    }
+}
+
+/// Generation for sampling (inputs from [`GenWorkspace::draw_sampling_inputs`]):
+/// every softmax span comes out one-hot, drawn from softmax(logits) with the
+/// span's one uniform. Decoding takes the argmax of `softmax((logits + G)/τ)`
+/// with Gumbel noise G, which is a draw from softmax(logits) whatever τ (the
+/// Gumbel-max trick); drawing it directly costs one uniform per span instead
+/// of a Gumbel variate per cell, and no softmax.
+pub(crate) fn forward_sample<T: Real>(
+    l: &GeneratorLayout,
+    p: &[T],
+    ws: &mut GenWorkspace<T>,
+    n: usize,
+) {
+    let sparse = cond_is_sparse(&ws.wide, l.wide, l.cond_dim, n);
+    forward_logits(l, p, ws, n, sparse);
+    let d = l.data_dim;
+    for i in 0..n {
+        let r = i * d..(i + 1) * d;
+        let (logits, out) = (&ws.logits[r.clone()], &mut ws.act[r.clone()]);
+        let u = &ws.gumbel[r];
+        for s in &l.spans {
+            let span = s.start..s.start + s.width;
+            match s.activation {
+                SpanActivation::Tanh => {
+                    for (o, &x) in out[span.clone()].iter_mut().zip(&logits[span]) {
+                        *o = x.tanh();
+                    }
+                }
+                SpanActivation::Identity => out[span.clone()].copy_from_slice(&logits[span]),
+                SpanActivation::Softmax => {
+                    draw_one_hot(&logits[span.clone()], u[s.start], &mut out[span]);
+                }
+            }
+        }
+    }
+}
+
+/// Writes into `out` a one-hot vector drawn from softmax(`x`) by inverting
+/// the cumulative distribution at `u` ∈ [0, 1).
+///
+/// Sums run over 8 independent lanes and the search skips whole blocks of
+/// 8: a plain running sum is one long chain of dependent additions, and
+/// these loops run over every category cell of every sampled row
+/// (diabetes130: ~600 per row).
+fn draw_one_hot<T: Real>(x: &[T], u: T, out: &mut [T]) {
+    const L: usize = 8;
+    if out.is_empty() {
+        return;
+    }
+    let mut maxes = [T::from_f64(f64::NEG_INFINITY); L];
+    for chunk in x.chunks(L) {
+        for (m, &v) in maxes.iter_mut().zip(chunk) {
+            *m = m.max(v);
+        }
+    }
+    let max = maxes.iter().fold(maxes[0], |m, &v| m.max(v));
+    let mut sums = [T::ZERO; L];
+    for (oc, xc) in out.chunks_mut(L).zip(x.chunks(L)) {
+        for ((o, &xi), s) in oc.iter_mut().zip(xc).zip(sums.iter_mut()) {
+            *o = (xi - max).exp();
+            *s += *o;
+        }
+    }
+    let total = sums.iter().fold(T::ZERO, |a, &b| a + b);
+    let target = u * total;
+    let mut acc = T::ZERO;
+    let mut pick = out.len() - 1;
+    'search: for (b, chunk) in out.chunks(L).enumerate() {
+        let block = chunk.iter().fold(T::ZERO, |a, &v| a + v);
+        if acc + block <= target {
+            acc += block;
+            continue;
+        }
+        for (k, &e) in chunk.iter().enumerate() {
+            acc += e;
+            if target < acc {
+                pick = b * L + k;
+                break 'search;
+            }
+        }
+    }
+    out.fill(T::ZERO);
+    out[pick] = T::ONE;
+}
+
+/// The hidden blocks and the output layer's logits (no activation).
+fn forward_logits<T: Real>(
+    l: &GeneratorLayout,
+    p: &[T],
+    ws: &mut GenWorkspace<T>,
+    n: usize,
+    sparse_cond: bool,
+) {
     let w = l.wide;
+    let cd = l.cond_dim;
+    ws.sparse_cond = sparse_cond && cd > 0;
+    if ws.sparse_cond {
+        ws.cond_nz.clear();
+        for i in 0..n {
+            let row = &ws.wide[i * w + w - cd..(i + 1) * w];
+            for (j, &v) in row.iter().enumerate() {
+                if v != T::ZERO {
+                    ws.cond_nz.push((i as u32, j as u32, v));
+                }
+            }
+        }
+    }
     for (bi, b) in l.blocks.iter().enumerate() {
         let h = b.width;
         let xhat = &mut ws.xhat[bi];
-        {
+        if ws.sparse_cond {
+            let dense = MatRef::strided(&ws.wide[b.in_start..], n, w - b.in_start - cd, w);
+            b.linear
+                .forward_sparse_tail(p, dense, &ws.cond_nz, MatMut::new(xhat, n, h));
+        } else {
             let input = MatRef::strided(&ws.wide[b.in_start..], n, w - b.in_start, w);
             b.linear.forward(p, input, MatMut::new(xhat, n, h));
         }
@@ -245,19 +436,18 @@ pub(crate) fn forward<T: Real>(
         }
     }
     let d = l.data_dim;
-    l.out.forward(
-        p,
-        MatRef::new(&ws.wide, n, w),
-        MatMut::new(&mut ws.logits, n, d),
-    );
-    for i in 0..n {
-        let r = i * d..(i + 1) * d;
-        activate_row(
-            &l.spans,
-            inv_tau,
-            &ws.logits[r.clone()],
-            &ws.gumbel[r.clone()],
-            &mut ws.act[r],
+    if ws.sparse_cond {
+        l.out.forward_sparse_tail(
+            p,
+            MatRef::strided(&ws.wide, n, w - cd, w),
+            &ws.cond_nz,
+            MatMut::new(&mut ws.logits, n, d),
+        );
+    } else {
+        l.out.forward(
+            p,
+            MatRef::new(&ws.wide, n, w),
+            MatMut::new(&mut ws.logits, n, d),
         );
     }
 }
@@ -297,8 +487,18 @@ pub(crate) fn backward<T: Real>(
     let d = l.data_dim;
     let hidden = w - l.input_dim;
     let dlogits = MatRef::new(&ws.dlogits, n, d);
-    l.out
-        .backward_params(MatRef::new(&ws.wide, n, w), dlogits, grad);
+    let cd = l.cond_dim;
+    if ws.sparse_cond {
+        l.out.backward_params_sparse_tail(
+            MatRef::strided(&ws.wide, n, w - cd, w),
+            &ws.cond_nz,
+            dlogits,
+            grad,
+        );
+    } else {
+        l.out
+            .backward_params(MatRef::new(&ws.wide, n, w), dlogits, grad);
+    }
     if hidden == 0 {
         return;
     }
@@ -328,8 +528,14 @@ pub(crate) fn backward<T: Real>(
             backward_row(dz, xr, ws.inv_std[bi][i]);
         }
         let dz = MatRef::new(&ws.dz, n, h);
-        let input = MatRef::strided(&ws.wide[b.in_start..], n, w - b.in_start, w);
-        b.linear.backward_params(input, dz, grad);
+        if ws.sparse_cond {
+            let dense = MatRef::strided(&ws.wide[b.in_start..], n, w - b.in_start - cd, w);
+            b.linear
+                .backward_params_sparse_tail(dense, &ws.cond_nz, dz, grad);
+        } else {
+            let input = MatRef::strided(&ws.wide[b.in_start..], n, w - b.in_start, w);
+            b.linear.backward_params(input, dz, grad);
+        }
         let hidden_inputs = l.wide - l.input_dim - b.in_start;
         if hidden_inputs > 0 {
             let dx = MatMut::strided(&mut ws.dwide[b.in_start..], n, hidden_inputs, hidden);
@@ -343,6 +549,100 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    /// The sparse-conditional-vector path computes what the dense GEMMs do:
+    /// same outputs, same parameter gradient.
+    #[test]
+    fn sparse_cond_path_matches_the_dense_one() {
+        use crate::config::{CondColumn, GanConfig};
+        let outputs = vec![
+            OutputSpan {
+                start: 0,
+                width: 1,
+                activation: SpanActivation::Tanh,
+            },
+            OutputSpan {
+                start: 1,
+                width: 20,
+                activation: SpanActivation::Softmax,
+            },
+        ];
+        let cond_columns = vec![CondColumn {
+            output_start: 1,
+            cond_start: 0,
+            width: 20,
+        }];
+        let c = GanConfig {
+            noise_dim: 6,
+            generator_hidden: vec![8, 5],
+            ..GanConfig::ctgan(21, 20, outputs, cond_columns)
+        };
+        let l = GeneratorLayout::new(&c);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut p = vec![0.0f64; l.n_params];
+        l.init(&mut p, &mut rng);
+        let n = 9;
+        let mut cond = vec![0.0f32; n * 20];
+        for i in 0..n {
+            cond[i * 20 + rng.random_range(0..20)] = 1.0;
+        }
+        let mut dense = GenWorkspace::<f64>::new(&l, n);
+        dense.draw_inputs(&l, &cond, n, &mut rng);
+        let mut sparse = dense.clone();
+        assert!(cond_is_sparse(&dense.wide, l.wide, l.cond_dim, n));
+        forward_with(&l, &p, &mut dense, n, 5.0, false);
+        forward_with(&l, &p, &mut sparse, n, 5.0, true);
+        for (a, b) in dense.act.iter().zip(&sparse.act) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let dact: Vec<f64> = (0..n * l.data_dim)
+            .map(|_| rng.random::<f64>() - 0.5)
+            .collect();
+        let mut grads = Vec::new();
+        for ws in [&mut dense, &mut sparse] {
+            activation_backward(&l, ws, MatRef::new(&dact, n, l.data_dim), n, 5.0);
+            let mut g = vec![0.0f64; l.n_params];
+            backward(&l, &p, ws, n, &mut g);
+            grads.push(g);
+        }
+        for (a, b) in grads[0].iter().zip(&grads[1]) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        assert!(grads[0].iter().any(|&g| g != 0.0));
+    }
+
+    /// Sampling draws categories with the probabilities the training-time
+    /// Gumbel-softmax argmax has: softmax(logits).
+    #[test]
+    fn one_hot_draws_follow_the_softmax() {
+        let x = [0.3f64, -1.0, 2.0, 0.0];
+        let z: f64 = x.iter().map(|v| v.exp()).sum();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let n = 200_000;
+        let mut freq = [0.0; 4];
+        let mut gumbel_freq = [0.0; 4];
+        let mut out = [0.0; 4];
+        for _ in 0..n {
+            draw_one_hot(&x, rng.random::<f64>(), &mut out);
+            assert_eq!(out.iter().sum::<f64>(), 1.0);
+            let k = out.iter().position(|&v| v == 1.0).expect("one-hot");
+            freq[k] += 1.0 / n as f64;
+            let g: Vec<f64> = x.iter().map(|v| v + gumbel(&mut rng) as f64).collect();
+            let k = (0..4)
+                .max_by(|&a, &b| g[a].total_cmp(&g[b]))
+                .expect("non-empty");
+            gumbel_freq[k] += 1.0 / n as f64;
+        }
+        for k in 0..4 {
+            let p = x[k].exp() / z;
+            assert!((freq[k] - p).abs() < 0.005, "{k}: {} vs {p}", freq[k]);
+            assert!(
+                (gumbel_freq[k] - p).abs() < 0.005,
+                "{k}: {} vs {p}",
+                gumbel_freq[k]
+            );
+        }
+    }
 
     #[test]
     fn gumbel_samples_have_the_gumbel_mean_and_variance() {

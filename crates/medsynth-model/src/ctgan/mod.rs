@@ -57,9 +57,7 @@ pub fn cond_counts(encoder: &Encoder, stats: &[ColumnStats]) -> Vec<Vec<f64>> {
             counts, missing, ..
         } = s
         {
-            let mut v = counts.clone();
-            v.resize(encoder.columns[c].slots(), *missing);
-            out.push(v);
+            out.push(encoder.columns[c].slot_counts(counts, *missing));
         }
     }
     out
@@ -151,7 +149,14 @@ impl Synthesizer for CtganModel {
                     .sampling_conds(enc, &mut cond, fixed, &mut crng);
                 let rows = self.gan.generate(&cond, &mut crng)?;
                 let mut part = enc.empty_output(m);
-                enc.decode(&rows, &forced, &mut part);
+                enc.decode(&rows, &forced, &mut part, &mut crng);
+                // A condition on a label in a column's tail slot is exact too:
+                // decoding drew some tail label, the request names one.
+                for c in conditions {
+                    if let Some(RawColumn::Discrete(v)) = part.get_mut(c.column) {
+                        v.iter_mut().for_each(|x| *x = c.category);
+                    }
+                }
                 parts.push(part);
             }
             Ok(parts)

@@ -93,12 +93,25 @@ fn stream(seed: u64, purpose: u64) -> ChaCha8Rng {
     r
 }
 
-fn ema_update(ema: &mut [NamedTensor], current: &[NamedTensor], decay: f32) {
-    for (e, c) in ema.iter_mut().zip(current) {
-        for (a, b) in e.data.iter_mut().zip(&c.data) {
-            *a = decay * *a + (1.0 - decay) * b;
-        }
+/// `ema ← decay·ema + (1 − decay)·current` over the flat generator vector
+/// (no tensor allocation per step).
+fn ema_update(ema: &mut [f32], current: &[f32], decay: f32) {
+    for (a, b) in ema.iter_mut().zip(current) {
+        *a = decay * *a + (1.0 - decay) * b;
     }
+}
+
+/// Named generator tensors of a flat parameter vector, through `scratch`
+/// (a generator of the same layout whose parameters may be overwritten).
+fn tensors_of(scratch: &mut Gan, flat: &[f32]) -> Result<Vec<NamedTensor>> {
+    scratch.set_generator_parameters(flat)?;
+    Ok(scratch.export_parameters(false))
+}
+
+/// The flat generator vector of named tensors, through `scratch`.
+fn flat_of(scratch: &mut Gan, tensors: &[NamedTensor]) -> Result<Vec<f32>> {
+    scratch.import_parameters(tensors)?;
+    Ok(scratch.generator_parameters().to_vec())
 }
 
 fn prefixed(prefix: &str, t: &[NamedTensor]) -> Vec<NamedTensor> {
@@ -184,7 +197,7 @@ pub fn train(
     let mut rows = vec![0usize; b];
     let mut perm: Vec<usize> = (0..b).collect();
 
-    let mut ema = gan.export_parameters(false);
+    let mut ema: Vec<f32> = gan.generator_parameters().to_vec();
     let mut best = ema.clone();
     let mut best_step = 0;
     let mut best_score: Option<f64> = None;
@@ -207,8 +220,11 @@ pub fn train(
             .cloned()
             .collect();
         gan.import_parameters(&core)?;
-        ema = in_order_of(&ema, unprefixed("ema.", &saved), dir)?;
-        best = in_order_of(&best, unprefixed("best.", &saved), dir)?;
+        let layout = gan.export_parameters(false);
+        let saved_ema = in_order_of(&layout, unprefixed("ema.", &saved), dir)?;
+        let saved_best = in_order_of(&layout, unprefixed("best.", &saved), dir)?;
+        ema = flat_of(&mut eval_gan, &saved_ema)?;
+        best = flat_of(&mut eval_gan, &saved_best)?;
         let pos: u128 = meta.rng_word_pos.parse().map_err(|_| {
             ModelError::corrupt(dir.join(CKPT_META), "rng_word_pos is not a number")
         })?;
@@ -233,7 +249,11 @@ pub fn train(
                     best_score,
                     &curve,
                 );
-                save_checkpoint(dir, &gan, &ema, &best, &meta)?;
+                let (e, b) = (
+                    tensors_of(&mut eval_gan, &ema)?,
+                    tensors_of(&mut eval_gan, &best)?,
+                );
+                save_checkpoint(dir, &gan, &e, &b, &meta)?;
             }
             return Err(ModelError::Interrupted { step: step - 1 });
         }
@@ -258,9 +278,9 @@ pub fn train(
         sampler.training_conds(encoder, &mut cond_gen, &mut selected, &mut slots, &mut rng);
         let gstats = gan.generator_step(&cond_gen, &selected, &mut rng)?;
         if cfg.ema_decay > 0.0 {
-            ema_update(&mut ema, &gan.export_parameters(false), cfg.ema_decay);
+            ema_update(&mut ema, gan.generator_parameters(), cfg.ema_decay);
         } else {
-            ema = gan.export_parameters(false);
+            ema.copy_from_slice(gan.generator_parameters());
         }
         let mut point = CurvePoint {
             step,
@@ -273,7 +293,7 @@ pub fn train(
         };
         let evaluate = cfg.eval_every > 0 && (step % cfg.eval_every == 0 || step == cfg.steps);
         if evaluate {
-            eval_gan.import_parameters(&ema)?;
+            eval_gan.set_generator_parameters(&ema)?;
             let eval_sampler = &sampler;
             let mut erng = stream(seed ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15), 4);
             let n = cfg.eval_rows;
@@ -281,7 +301,7 @@ pub fn train(
             eval_sampler.sampling_conds(encoder, &mut cond, None, &mut erng);
             let gen_rows = eval_gan.generate(&cond, &mut erng)?;
             let mut out = encoder.empty_output(n);
-            encoder.decode(&gen_rows, &[], &mut out);
+            encoder.decode(&gen_rows, &[], &mut out, &mut erng);
             let score = binner.score(&reference, &binner.codes(&out));
             point.score = Some(score);
             if best_score.is_none_or(|b| score > b) {
@@ -306,7 +326,11 @@ pub fn train(
             let meta = meta_of(
                 step, &rng, seed, cfg, encoder, best_step, best_score, &curve,
             );
-            save_checkpoint(dir, &gan, &ema, &best, &meta)?;
+            let (e, b) = (
+                tensors_of(&mut eval_gan, &ema)?,
+                tensors_of(&mut eval_gan, &best)?,
+            );
+            save_checkpoint(dir, &gan, &e, &b, &meta)?;
         }
     }
     if best_score.is_none() {
@@ -314,7 +338,7 @@ pub fn train(
         best_step = cfg.steps;
     }
     Ok(Trained {
-        generator: best,
+        generator: tensors_of(&mut eval_gan, &best)?,
         curve,
         best_step,
         best_score,

@@ -6,7 +6,14 @@
 //!   k (CTGAN's mode-specific normalisation), plus one extra slot meaning
 //!   "missing" when the column has missing cells;
 //! - discrete (categorical, boolean): a softmax block over the labels, plus a
-//!   "missing" slot when needed.
+//!   "missing" slot when needed. A column with a long tail of rare labels
+//!   (diagnosis codes: ~750 labels, ~710 of them under 0.5 % of rows) can give
+//!   the rare ones one shared "tail" slot ([`CategoryTail`]): the generator
+//!   learns when a row is "some rare code", and decoding draws which one from
+//!   the tail's counts. Marginals stay right in expectation; relations of an
+//!   individual rare code with other columns are not learned (and cannot be
+//!   memorised). On diabetes130 this shrinks the data vector from 2,210 to
+//!   353 values, which is what the network's cost scales with.
 //!
 //! The encoder is built from [`ColumnStats`] only (histograms and counts),
 //! never from rows, so that it can come from merged federated statistics or
@@ -31,8 +38,98 @@ const ALPHA_CLIP: f64 = 0.99;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ColumnEncoding {
-    Numeric { gmm: Gmm, has_missing: bool },
-    Discrete { n_labels: usize, has_missing: bool },
+    Numeric {
+        gmm: Gmm,
+        has_missing: bool,
+    },
+    Discrete {
+        n_labels: usize,
+        has_missing: bool,
+        /// Rare labels sharing one slot; `None` (and absent in older model
+        /// files): one slot per label.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tail: Option<CategoryTail>,
+    },
+}
+
+/// The labels of a discrete column that share one "tail" slot, with their
+/// counts (what decoding draws from). Built from category counts only, so a
+/// DP or federated encoder could use it on released counts too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryTail {
+    /// Labels with a slot of their own, in slot order; the tail slot follows.
+    pub head: Vec<u32>,
+    /// Labels in the tail slot, and their counts.
+    pub labels: Vec<u32>,
+    pub counts: Vec<f64>,
+}
+
+/// When a discrete column's rare labels share a tail slot.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TailOptions {
+    /// Columns with at most this many labels keep one slot per label.
+    pub min_labels: usize,
+    /// Labels holding less than this share of the column's non-missing
+    /// cells go to the tail (0 disables tails).
+    pub share: f64,
+}
+
+impl TailOptions {
+    /// No tails: one slot per label (the DP and federated encoders).
+    pub const OFF: TailOptions = TailOptions {
+        min_labels: usize::MAX,
+        share: 0.0,
+    };
+}
+
+impl CategoryTail {
+    /// The tail for `counts` under `opts`, or `None` when the column keeps
+    /// one slot per label (few labels, or fewer than two rare ones: a tail of
+    /// one label would be a plain slot).
+    pub fn from_counts(counts: &[f64], opts: TailOptions) -> Option<Self> {
+        if counts.len() <= opts.min_labels || opts.share <= 0.0 {
+            return None;
+        }
+        let total: f64 = counts.iter().sum();
+        let rare = |c: f64| c < opts.share * total;
+        let labels: Vec<u32> = (0..counts.len() as u32)
+            .filter(|&i| rare(counts[i as usize]))
+            .collect();
+        if labels.len() < 2 {
+            return None;
+        }
+        Some(CategoryTail {
+            head: (0..counts.len() as u32)
+                .filter(|&i| !rare(counts[i as usize]))
+                .collect(),
+            counts: labels.iter().map(|&i| counts[i as usize]).collect(),
+            labels,
+        })
+    }
+
+    /// Slot of each label (tail labels → the tail slot `head.len()`).
+    fn slot_of_label(&self, n_labels: usize) -> Vec<u32> {
+        let mut map = vec![self.head.len() as u32; n_labels];
+        for (slot, &l) in self.head.iter().enumerate() {
+            if let Some(m) = map.get_mut(l as usize) {
+                *m = slot as u32;
+            }
+        }
+        map
+    }
+
+    /// Cumulative tail probabilities ∝ counts (for drawing a label).
+    fn cumulative(&self) -> Vec<f64> {
+        let total: f64 = self.counts.iter().sum();
+        let mut acc = 0.0;
+        self.counts
+            .iter()
+            .map(|c| {
+                acc += c;
+                if total > 0.0 { acc / total } else { 1.0 }
+            })
+            .collect()
+    }
 }
 
 impl ColumnEncoding {
@@ -42,11 +139,51 @@ impl ColumnEncoding {
             ColumnEncoding::Numeric { gmm, has_missing } => {
                 gmm.n_modes() + usize::from(*has_missing)
             }
+            ColumnEncoding::Discrete { has_missing, .. } => {
+                self.label_slots() + usize::from(*has_missing)
+            }
+        }
+    }
+
+    /// Slots of a discrete column that stand for labels (the missing slot,
+    /// if any, follows them); 0 for numeric columns.
+    pub fn label_slots(&self) -> usize {
+        match self {
+            ColumnEncoding::Numeric { .. } => 0,
+            ColumnEncoding::Discrete { n_labels, tail, .. } => {
+                tail.as_ref().map_or(*n_labels, |t| t.head.len() + 1)
+            }
+        }
+    }
+
+    /// Per-slot counts of a discrete column from its per-label counts and
+    /// missing count (tail labels summed into the tail slot).
+    pub fn slot_counts(&self, counts: &[f64], missing: f64) -> Vec<f64> {
+        let mut out = vec![0.0; self.slots()];
+        match self {
             ColumnEncoding::Discrete {
                 n_labels,
-                has_missing,
-            } => n_labels + usize::from(*has_missing),
+                tail: Some(t),
+                ..
+            } => {
+                let map = t.slot_of_label(*n_labels);
+                for (l, &c) in counts.iter().enumerate() {
+                    if let Some(&s) = map.get(l) {
+                        out[s as usize] += c;
+                    }
+                }
+            }
+            _ => {
+                for (o, &c) in out.iter_mut().zip(counts) {
+                    *o = c;
+                }
+            }
         }
+        let labels = self.label_slots();
+        if let Some(m) = out.get_mut(labels) {
+            *m = missing;
+        }
+        out
     }
 
     /// Width in the data vector.
@@ -82,8 +219,18 @@ pub struct EncodedRows {
 }
 
 impl Encoder {
-    /// Builds the encoder from column statistics.
+    /// Builds the encoder from column statistics, one slot per label.
     pub fn from_stats(stats: &[ColumnStats], opts: GmmOptions) -> Self {
+        Self::from_stats_with_tails(stats, opts, TailOptions::OFF)
+    }
+
+    /// Builds the encoder from column statistics, giving the rare labels of
+    /// long-tailed columns a shared slot as `tails` says.
+    pub fn from_stats_with_tails(
+        stats: &[ColumnStats],
+        opts: GmmOptions,
+        tails: TailOptions,
+    ) -> Self {
         let columns = stats
             .iter()
             .map(|s| match s {
@@ -92,10 +239,13 @@ impl Encoder {
                     has_missing: *missing > 0.0,
                 },
                 ColumnStats::Discrete {
-                    labels, missing, ..
+                    labels,
+                    counts,
+                    missing,
                 } => ColumnEncoding::Discrete {
                     n_labels: labels.len().max(1),
                     has_missing: *missing > 0.0,
+                    tail: CategoryTail::from_counts(counts, tails),
                 },
             })
             .collect();
@@ -154,10 +304,20 @@ impl Encoder {
         }
     }
 
-    /// The slot of a category index (missing → the extra slot).
+    /// The slot of a category index (missing → the extra slot, a tail
+    /// label → the tail slot).
     pub fn discrete_slot(&self, column: usize, category: u32) -> u32 {
         match &self.columns[column] {
-            ColumnEncoding::Discrete { n_labels, .. } if category == MISSING => *n_labels as u32,
+            c @ ColumnEncoding::Discrete { .. } if category == MISSING => c.label_slots() as u32,
+            ColumnEncoding::Discrete {
+                n_labels,
+                tail: Some(t),
+                ..
+            } => t
+                .slot_of_label(*n_labels)
+                .get(category as usize)
+                .copied()
+                .unwrap_or(t.head.len() as u32),
             _ => category,
         }
     }
@@ -221,10 +381,16 @@ impl Encoder {
                     slots.push(s);
                     alphas.push(a);
                 }
-                (ColumnEncoding::Discrete { n_labels, .. }, RawColumn::Discrete(idx)) => {
+                (c @ ColumnEncoding::Discrete { n_labels, tail, .. }, RawColumn::Discrete(idx)) => {
+                    let missing = c.label_slots() as u32;
+                    let map = tail.as_ref().map(|t| t.slot_of_label(*n_labels));
                     slots.push(
                         idx.iter()
-                            .map(|&i| if i == MISSING { *n_labels as u32 } else { i })
+                            .map(|&i| match (&map, i) {
+                                (_, MISSING) => missing,
+                                (Some(m), i) => m.get(i as usize).copied().unwrap_or(missing),
+                                (None, i) => i,
+                            })
                             .collect(),
                     );
                     alphas.push(Vec::new());
@@ -261,9 +427,25 @@ impl Encoder {
     }
 
     /// Decodes generated rows (argmax of each softmax block; α mapped back
-    /// through the chosen mode). `forced` pins discrete columns to a slot.
-    pub fn decode(&self, m: &Matrix, forced: &[(usize, u32)], out: &mut [RawColumn]) {
+    /// through the chosen mode; a tail slot becomes one of its labels drawn
+    /// ∝ count from `rng`, which is not touched when no column has a tail).
+    /// `forced` pins discrete columns to a slot.
+    pub fn decode(
+        &self,
+        m: &Matrix,
+        forced: &[(usize, u32)],
+        out: &mut [RawColumn],
+        rng: &mut impl Rng,
+    ) {
         let d = self.data_dim;
+        let tails: Vec<Option<(&CategoryTail, Vec<f64>)>> = self
+            .columns
+            .iter()
+            .map(|c| match c {
+                ColumnEncoding::Discrete { tail: Some(t), .. } => Some((t, t.cumulative())),
+                _ => None,
+            })
+            .collect();
         for i in 0..m.rows {
             let row = &m.data[i * d..(i + 1) * d];
             for (c, col) in self.columns.iter().enumerate() {
@@ -278,15 +460,21 @@ impl Encoder {
                             v.push(gmm.means[k] + 4.0 * gmm.sds[k] * alpha);
                         }
                     }
-                    (ColumnEncoding::Discrete { n_labels, .. }, RawColumn::Discrete(v)) => {
+                    (ColumnEncoding::Discrete { .. }, RawColumn::Discrete(v)) => {
                         let slot = match forced.iter().find(|f| f.0 == c) {
                             Some(&(_, s)) => s as usize,
                             None => argmax(&row[at..at + col.slots()]),
                         };
-                        v.push(if slot >= *n_labels {
-                            MISSING
-                        } else {
-                            slot as u32
+                        v.push(match &tails[c] {
+                            Some((t, _)) if slot < t.head.len() => t.head[slot],
+                            Some((t, cum)) if slot == t.head.len() => {
+                                let r: f64 = rng.random();
+                                let k = cum.partition_point(|&x| x <= r).min(cum.len() - 1);
+                                t.labels[k]
+                            }
+                            Some(_) => MISSING,
+                            None if slot >= col.label_slots() => MISSING,
+                            None => slot as u32,
                         });
                     }
                     (_, RawColumn::Numeric(v)) => v.push(f64::NAN),
@@ -377,7 +565,7 @@ mod tests {
             let mut m = Matrix::zeros(e.n, enc.data_dim);
             enc.fill(&e, &idx, &mut m);
             let mut out = enc.empty_output(e.n);
-            enc.decode(&m, &[], &mut out);
+            enc.decode(&m, &[], &mut out, &mut rng);
             let (RawColumn::Numeric(x2), RawColumn::Discrete(c2)) = (&out[0], &out[1]) else { panic!() };
             prop_assert_eq!(c2, &cats);
             for (a, b) in xs.iter().zip(x2) {
@@ -390,6 +578,116 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A discrete column with 60 labels: labels 0–9 common, 10–59 rare.
+    fn long_tail_stats() -> (Vec<ColumnStats>, Vec<u32>) {
+        let mut cats = Vec::new();
+        for l in 0..60u32 {
+            let n = if l < 10 { 500 } else { 1 + l % 3 };
+            cats.extend(std::iter::repeat_n(l, n as usize));
+        }
+        cats.push(MISSING);
+        let mut counts = vec![0.0; 60];
+        for &c in cats.iter().filter(|&&c| c != MISSING) {
+            counts[c as usize] += 1.0;
+        }
+        let stats = vec![ColumnStats::Discrete {
+            labels: (0..60).map(|i| format!("L{i}")).collect(),
+            counts,
+            missing: 1.0,
+        }];
+        (stats, cats)
+    }
+
+    #[test]
+    fn rare_labels_share_a_tail_slot_and_decode_in_proportion() {
+        let (stats, cats) = long_tail_stats();
+        let opts = TailOptions {
+            min_labels: 50,
+            share: 0.001,
+        };
+        let enc = Encoder::from_stats_with_tails(&stats, GmmOptions::default(), opts);
+        // 10 common labels + tail + missing.
+        assert_eq!(enc.data_dim, 12);
+        assert_eq!(enc.columns[0].label_slots(), 11);
+        let counts = match &stats[0] {
+            ColumnStats::Discrete { counts, .. } => counts.clone(),
+            _ => unreachable!(),
+        };
+        let slot_counts = enc.columns[0].slot_counts(&counts, 1.0);
+        assert_eq!(slot_counts.len(), 12);
+        assert_eq!(slot_counts[0], 500.0);
+        let tail_total: f64 = counts[10..].iter().sum();
+        assert_eq!(slot_counts[10], tail_total);
+        assert_eq!(slot_counts[11], 1.0);
+        assert_eq!(enc.discrete_slot(0, 3), 3);
+        assert_eq!(enc.discrete_slot(0, 42), 10);
+        assert_eq!(enc.discrete_slot(0, MISSING), 11);
+
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let raw = vec![RawColumn::Discrete(cats.clone())];
+        let e = enc.encode(&raw, &mut rng);
+        let idx: Vec<usize> = (0..e.n).collect();
+        let mut m = Matrix::zeros(e.n, enc.data_dim);
+        enc.fill(&e, &idx, &mut m);
+        let mut out = enc.empty_output(e.n);
+        enc.decode(&m, &[], &mut out, &mut rng);
+        let RawColumn::Discrete(back) = &out[0] else {
+            panic!("discrete column expected")
+        };
+        for (a, b) in cats.iter().zip(back) {
+            if *a == MISSING || *a < 10 {
+                assert_eq!(a, b, "common labels and missing round-trip exactly");
+            } else {
+                assert!((10..60).contains(b), "a tail label decodes to a tail label");
+            }
+        }
+        // Many draws from the tail slot follow the tail's counts.
+        let n = 60_000;
+        let mut only_tail = Matrix::zeros(n, enc.data_dim);
+        for i in 0..n {
+            only_tail.data[i * enc.data_dim + 10] = 1.0;
+        }
+        let mut out = enc.empty_output(n);
+        enc.decode(&only_tail, &[], &mut out, &mut rng);
+        let RawColumn::Discrete(drawn) = &out[0] else {
+            panic!("discrete column expected")
+        };
+        let mut freq = vec![0.0; 60];
+        drawn
+            .iter()
+            .for_each(|&l| freq[l as usize] += 1.0 / n as f64);
+        for l in 10..60 {
+            let expected = counts[l] / tail_total;
+            assert!(
+                (freq[l] - expected).abs() < 0.01,
+                "label {l}: {} vs {expected}",
+                freq[l]
+            );
+        }
+    }
+
+    #[test]
+    fn columns_with_few_labels_or_tails_off_keep_one_slot_per_label() {
+        let (stats, _) = long_tail_stats();
+        let few = TailOptions {
+            min_labels: 60,
+            share: 0.001,
+        };
+        for opts in [few, TailOptions::OFF] {
+            let enc = Encoder::from_stats_with_tails(&stats, GmmOptions::default(), opts);
+            assert_eq!(enc.data_dim, 61);
+            assert!(matches!(
+                enc.columns[0],
+                ColumnEncoding::Discrete { tail: None, .. }
+            ));
+        }
+        // Older model files have no `tail` field.
+        let old: ColumnEncoding =
+            serde_json::from_str(r#"{"type":"discrete","n_labels":3,"has_missing":false}"#)
+                .expect("old encoding parses");
+        assert_eq!(old.slots(), 3);
     }
 
     #[test]
