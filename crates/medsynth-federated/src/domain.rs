@@ -55,6 +55,17 @@ pub fn domain_is_declared(schema: &Schema) -> bool {
     schema.modelled().all(declared)
 }
 
+/// Modelled columns whose domain is not declared public (what a DP
+/// federation refuses: a site's own bounds or label set is exact
+/// information about its patients).
+pub fn undeclared_columns(schema: &Schema) -> Vec<String> {
+    schema
+        .modelled()
+        .filter(|c| !declared(c))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
 /// Site side: the domain of the site's own table.
 pub fn site_domain(table: &Table, schema: &Schema) -> Result<SiteDomain> {
     let mut columns = Vec::new();

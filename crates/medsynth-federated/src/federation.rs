@@ -18,6 +18,7 @@ use medsynth_model::ctgan::local::{
     self, FederatedInfo, FederatedParts, LocalTrainer, initial_parameters, merge_site_stats,
     merge_specs, shared_encoder,
 };
+use medsynth_model::dp::site::{SitePrivacy, SiteRelease, release_site_stats};
 use medsynth_model::encoder::{ColumnEncoding, Encoder};
 use medsynth_model::spec::{ColumnSpec, RawColumn};
 use medsynth_model::stats::ColumnStats;
@@ -52,6 +53,27 @@ pub fn summarize(table: &Table, schema: &Schema) -> Result<(SiteSummary, Vec<Raw
             stats: p.stats,
         },
         p.raw,
+    ))
+}
+
+/// Site side under DP: the summary carries the site's noisy statistics and
+/// its released (noisy) row count; the release and its ledger stay at the
+/// site with the rows. The schema must declare every domain public.
+pub fn summarize_dp(
+    table: &Table,
+    schema: &Schema,
+    privacy: &SitePrivacy,
+) -> Result<(SiteSummary, Vec<RawColumn>, SiteRelease)> {
+    let p = local::site_prepare(table, schema)?;
+    let release = release_site_stats(&p, privacy)?;
+    Ok((
+        SiteSummary {
+            rows: (release.n_est.round() as usize).max(1),
+            specs: p.specs,
+            stats: release.stats.clone(),
+        },
+        p.raw,
+        release,
     ))
 }
 
@@ -242,6 +264,29 @@ impl Federation {
             self.config.clone(),
             raw,
             site_seed,
+        )?)
+    }
+
+    /// Site side under DP: a trainer whose local steps are DP-SGD steps,
+    /// calibrated for `total_steps` steps over the whole run after the
+    /// site's statistics release.
+    pub fn dp_trainer(
+        &self,
+        raw: &[RawColumn],
+        site_seed: u64,
+        release: &SiteRelease,
+        total_steps: u64,
+        insecure_noise_seed: Option<u64>,
+    ) -> Result<LocalTrainer> {
+        Ok(LocalTrainer::new_dp(
+            self.encoder(),
+            self.config.clone(),
+            raw,
+            site_seed,
+            &self.stats,
+            release,
+            total_steps,
+            insecure_noise_seed,
         )?)
     }
 

@@ -36,8 +36,10 @@
 //!   site objects own their rows; the server side only sees what a site
 //!   would send.
 //!
-//! Not yet here (see `docs/federated.md`): per-site DP (noised statistics,
-//! DP-SGD with a ledger per site).
+//! * Per-site differential privacy ([`SimOptions::privacy`]): each site
+//!   noises its statistics and trains its critic with DP-SGD under its own
+//!   budget and ledger (`medsynth_model::dp::site`); the model's manifest
+//!   reports every site's ε.
 
 pub mod aggregate;
 pub mod domain;
@@ -57,7 +59,8 @@ pub use round::{RoundConfig, RoundDriver, RoundRecord, Site, SiteReport, SiteSta
 pub use split::{SiteSplit, SplitStrategy, split, split_by_label, split_dirichlet, split_iid};
 pub use update::{SiteMetrics, SiteUpdate};
 
-pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain};
-pub use federation::{Federation, SiteSummary, Strategy, site_seed, summarize};
+pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain, undeclared_columns};
+pub use federation::{Federation, SiteSummary, Strategy, site_seed, summarize, summarize_dp};
+pub use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport};
 pub use medsynth_nn::NamedTensor;
 pub use sim::{CtganSite, SimOptions, SimOutcome, simulate};

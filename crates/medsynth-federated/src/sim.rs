@@ -8,16 +8,19 @@
 //! into its site object and from then on handles nothing but what a site
 //! would send over the wire.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use medsynth_data::{Schema, Table};
 use medsynth_model::ctgan::local::{FederatedInfo, LocalTrainer};
+use medsynth_model::dp::ctgan::dp_config;
+use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport, federated_section};
 use medsynth_model::{CtganConfig, Model};
 use medsynth_nn::NamedTensor;
 
-use crate::domain::{domain_is_declared, merge_domains, site_domain};
+use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
-use crate::federation::{Federation, Strategy, site_seed, summarize};
+use crate::federation::{Federation, Strategy, site_seed, summarize, summarize_dp};
 use crate::round::{RoundConfig, RoundDriver, RoundRecord, Site};
 use crate::update::{SiteMetrics, SiteUpdate};
 
@@ -28,6 +31,10 @@ pub struct CtganSite {
     steps: u64,
     prox_mu: f32,
     send_critic: bool,
+    /// Under DP: where the site posts its privacy report after every round
+    /// (the simulation reads it at the end, whatever the round outcomes were).
+    privacy_out: Option<Arc<Mutex<Option<SitePrivacyReport>>>>,
+    index: usize,
 }
 
 impl CtganSite {
@@ -38,24 +45,59 @@ impl CtganSite {
             steps,
             prox_mu: strategy.prox_mu(),
             send_critic: strategy.sends_critic(),
+            privacy_out: None,
+            index: 0,
         }
+    }
+
+    /// Posts the site's privacy report (site number `index`) to `out` after
+    /// every round; for a trainer built with DP.
+    pub fn reporting_privacy(
+        mut self,
+        index: usize,
+        out: Arc<Mutex<Option<SitePrivacyReport>>>,
+    ) -> Self {
+        self.index = index;
+        self.privacy_out = Some(out);
+        self
     }
 }
 
 impl Site for CtganSite {
     fn train_round(&mut self, global: &[NamedTensor], _round: usize) -> Result<SiteUpdate> {
-        let r = self
+        let result = self
             .trainer
-            .train_round(global, self.steps, self.prox_mu, self.send_critic)
-            .map_err(|e| FederatedError::SiteFailed(e.to_string()))?;
+            .train_round(global, self.steps, self.prox_mu, self.send_critic);
+        // The steps were charged even if the round failed: report first.
+        let ledger = match self.trainer.privacy() {
+            Some(dp) => {
+                let report = dp
+                    .report(self.index)
+                    .map_err(|e| FederatedError::SiteFailed(e.to_string()))?;
+                if let Some(out) = &self.privacy_out
+                    && let Ok(mut slot) = out.lock()
+                {
+                    *slot = Some(report);
+                }
+                Some(
+                    dp.ledger()
+                        .map_err(|e| FederatedError::SiteFailed(e.to_string()))?,
+                )
+            }
+            None => None,
+        };
+        let r = result.map_err(|e| FederatedError::SiteFailed(e.to_string()))?;
+        let (rows, loss) = match self.trainer.privacy() {
+            // The FedAvg weight is the released count; the loss (computed on
+            // real rows) is not released.
+            Some(dp) => (dp.rows_released().round().max(1.0) as u64, None),
+            None => (self.trainer.rows() as u64, Some(r.generator_loss)),
+        };
         Ok(SiteUpdate {
             site: 0,
-            rows: self.trainer.rows() as u64,
+            rows,
             params: r.params,
-            metrics: SiteMetrics {
-                loss: Some(r.generator_loss),
-                ledger: None,
-            },
+            metrics: SiteMetrics { loss, ledger },
         })
     }
 }
@@ -84,6 +126,9 @@ pub struct SimOptions {
     /// round's generator. GAN weights oscillate; centralised training
     /// samples an average too. Needs no data, so it is server-side.
     pub server_ema: f32,
+    /// Per-site differential privacy (ε per site over the whole run); the
+    /// schema must then declare every modelled column's domain public.
+    pub privacy: Option<SitePrivacy>,
 }
 
 impl Default for SimOptions {
@@ -100,6 +145,7 @@ impl Default for SimOptions {
             split: None,
             rounds_log: None,
             server_ema: 0.0,
+            privacy: None,
         }
     }
 }
@@ -135,6 +181,21 @@ pub fn simulate(
             expected: "at least 1",
         });
     }
+    if opts.privacy.is_some() {
+        let undeclared = undeclared_columns(schema);
+        if let Some(first) = undeclared.first() {
+            return Err(FederatedError::Input(format!(
+                "with per-site differential privacy every modelled column's domain must be declared public in schema.json \
+                 (min and max, or categories, with \"domain\": \"public\"): a site's own bounds or labels are exact facts about its patients. \
+                 Not declared: '{first}'{}",
+                if undeclared.len() > 1 {
+                    format!(" and {} more", undeclared.len() - 1)
+                } else {
+                    String::new()
+                }
+            )));
+        }
+    }
     // Domain phase (site → server): bounds and label sets, unless declared.
     let schema = if domain_is_declared(schema) {
         schema.clone()
@@ -146,31 +207,69 @@ pub fn simulate(
         merge_domains(schema, &domains)?
     };
     // Statistics phase: each site summarises its rows against the agreed
-    // domain; the rows (in internal form) stay with the site.
+    // domain (noised and charged to its ledger under DP); the rows (in
+    // internal form) and any DP release state stay with the site.
     let mut summaries = Vec::with_capacity(tables.len());
     let mut site_rows = Vec::with_capacity(tables.len());
+    let mut releases = Vec::with_capacity(tables.len());
     for (i, t) in tables.into_iter().enumerate() {
-        let (s, raw) =
-            summarize(&t, &schema).map_err(|e| FederatedError::Input(format!("site {i}: {e}")))?;
+        let site_err = |e: FederatedError| FederatedError::Input(format!("site {i}: {e}"));
+        let (s, raw) = match &opts.privacy {
+            Some(p) => {
+                let mut p = p.clone();
+                p.insecure_noise_seed = p.insecure_noise_seed.map(|s| site_seed(s, i));
+                let (s, raw, release) = summarize_dp(&t, &schema, &p).map_err(site_err)?;
+                releases.push(release);
+                (s, raw)
+            }
+            None => summarize(&t, &schema).map_err(site_err)?,
+        };
         summaries.push(s);
         site_rows.push(raw);
     }
+    // Under DP the shared settings have pac 1 (a pack would be one example
+    // of several patients) and one critic step per generator step.
+    let config = match (&opts.config, &opts.privacy) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(_)) => Some(dp_config(
+            summaries.iter().map(|s| s.rows as f64).sum(),
+            None,
+        )),
+        (None, None) => None,
+    };
     let federation = Federation::from_summaries(
         &schema,
         &summaries,
-        opts.config.clone(),
+        config,
         opts.strategy,
         opts.local_steps,
         opts.seed,
     )?;
+    let total_steps = opts.rounds as u64 * opts.local_steps;
     let mut sites: Vec<Box<dyn Site>> = Vec::with_capacity(site_rows.len());
+    let mut privacy_slots = Vec::new();
     for (i, raw) in site_rows.into_iter().enumerate() {
-        let trainer = federation.trainer(&raw, site_seed(opts.seed, i))?;
-        sites.push(Box::new(CtganSite::new(
-            trainer,
-            opts.local_steps,
-            opts.strategy,
-        )));
+        let seed = site_seed(opts.seed, i);
+        let site = match (&opts.privacy, releases.get(i)) {
+            (Some(p), Some(release)) => {
+                let trainer = federation.dp_trainer(
+                    &raw,
+                    seed,
+                    release,
+                    total_steps,
+                    p.insecure_noise_seed.map(|s| site_seed(s ^ 0xD9, i)),
+                )?;
+                let slot = Arc::new(Mutex::new(None));
+                privacy_slots.push(slot.clone());
+                CtganSite::new(trainer, opts.local_steps, opts.strategy).reporting_privacy(i, slot)
+            }
+            _ => CtganSite::new(
+                federation.trainer(&raw, seed)?,
+                opts.local_steps,
+                opts.strategy,
+            ),
+        };
+        sites.push(Box::new(site));
     }
     let mut driver = RoundDriver::new(
         sites,
@@ -209,8 +308,22 @@ pub fn simulate(
         accepted_updates: records.iter().map(|r| r.accepted.len()).sum(),
         rejected_updates: records.iter().map(|r| r.rejected.len()).sum(),
         rounds_log: opts.rounds_log.clone(),
+        site_privacy: privacy_slots
+            .iter()
+            .filter_map(|s| s.lock().ok().and_then(|r| r.clone()))
+            .collect(),
     };
-    let model = federation.finish(&final_params, info, started.elapsed().as_secs_f64())?;
+    let insecure = opts
+        .privacy
+        .as_ref()
+        .is_some_and(|p| p.insecure_noise_seed.is_some());
+    let section = if info.site_privacy.is_empty() {
+        None
+    } else {
+        Some(federated_section(&info.site_privacy, insecure)?)
+    };
+    let mut model = federation.finish(&final_params, info, started.elapsed().as_secs_f64())?;
+    model.manifest.privacy = section;
     Ok(SimOutcome {
         model,
         federation,

@@ -120,3 +120,96 @@ fn a_short_simulation_is_reproducible_and_every_site_is_accepted() {
         format!("{:?}", sb[0].columns())
     );
 }
+
+/// The inferred heart schema with every modelled column's domain declared
+/// public, as a data custodian would before a DP federation.
+fn public(schema: &Schema) -> Schema {
+    let mut s = schema.clone();
+    for c in &mut s.columns {
+        if c.kind.is_modelled() {
+            c.domain = medsynth_data::DomainSource::Public;
+        }
+    }
+    s
+}
+
+#[test]
+fn per_site_dp_keeps_every_site_within_its_own_budget_and_releases_no_loss() {
+    let (t, inferred) = heart();
+    let mut cfg = CtganConfig::for_rows(303);
+    (cfg.generator_hidden, cfg.critic_hidden) = (vec![32], vec![32]);
+    (cfg.pac, cfg.critic_steps) = (1, 1);
+    let mut privacy = medsynth_federated::SitePrivacy::new(2.0);
+    privacy.insecure_noise_seed = Some(3);
+    let opts = SimOptions {
+        rounds: 3,
+        local_steps: 4,
+        strategy: Strategy::Fedavg,
+        seed: 5,
+        config: Some(cfg),
+        privacy: Some(privacy),
+        ..SimOptions::default()
+    };
+    // Without a declared domain the sites would reveal their own bounds.
+    let err = simulate(
+        sites(&t, &SplitStrategy::Iid, 5),
+        &inferred,
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("declared public"), "{err}");
+
+    let out = simulate(
+        sites(&t, &SplitStrategy::Iid, 5),
+        &public(&inferred),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    for r in &out.records {
+        assert_eq!(r.accepted, vec![0, 1, 2], "{:?}", r.problems());
+        for s in &r.sites {
+            let m = s.metrics.as_ref().unwrap();
+            assert!(
+                m.loss.is_none(),
+                "a loss computed on real rows was released"
+            );
+            assert!(m.ledger.is_some());
+        }
+    }
+    let info = out.model.manifest.federated.clone().unwrap();
+    assert_eq!(info.site_privacy.len(), 3);
+    for p in &info.site_privacy {
+        assert_eq!(p.steps, 12, "3 rounds × 4 local steps");
+        assert!(
+            p.epsilon <= 2.0 * (1.0 + 1e-9) && p.epsilon > 1.9,
+            "site {} spent ε = {} of 2 (the plan is calibrated to the whole run)",
+            p.site,
+            p.epsilon
+        );
+        // Statistics (one histogram per modelled column) + DP-SGD.
+        assert_eq!(p.ledger.len(), inferred.modelled().count() + 1);
+        assert_eq!(p.ledger.last().unwrap().mechanism, "dp_sgd");
+        let m = p.ledger[0].params["noise_multiplier"].as_f64().unwrap();
+        // The released count pools 14 noisy column totals of ≥ 3 cells each:
+        // its sd is below m (a single noisy count's).
+        assert!(
+            (p.rows_released - 101.0).abs() < 4.0 * m,
+            "{} (m = {m})",
+            p.rows_released
+        );
+    }
+    let section = out.model.manifest.privacy.clone().unwrap();
+    assert!(section.insecure_noise);
+    let worst = info
+        .site_privacy
+        .iter()
+        .map(|p| p.epsilon)
+        .fold(0.0, f64::max);
+    assert_eq!(section.epsilon, worst);
+    // The manifest's statistics are the noisy merged ones, not the exact sums.
+    let pooled = prepare(&t, &public(&inferred)).unwrap();
+    assert_ne!(out.model.manifest.statistics, pooled.stats);
+}

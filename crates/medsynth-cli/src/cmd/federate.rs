@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use medsynth_data::{Schema, Table};
 use medsynth_federated::{
-    Federation, NamedTensor, RoundRecord, SimOptions, SiteSummary, SplitStrategy, Strategy,
-    domain_is_declared, simulate, site_seed, split, summarize,
+    Federation, NamedTensor, RoundRecord, SimOptions, SitePrivacy, SiteSummary, SplitStrategy,
+    Strategy, domain_is_declared, simulate, site_seed, split, summarize,
 };
 use medsynth_model::ctgan::local::FederatedInfo;
 use medsynth_model::spec::labels_of;
@@ -109,9 +109,14 @@ pub struct SimulateArgs {
     /// Decay of the server's moving average of the generator over rounds (0 = the last round's generator).
     #[arg(long, default_value_t = 0.8)]
     pub server_ema: f32,
-    /// Per-site differential privacy budget (not available yet).
+    /// Per-site differential privacy: each site's ε over the whole run (its
+    /// statistics and every DP-SGD step of its critic are charged to its own
+    /// ledger). Needs a schema declaring every column's domain public.
     #[arg(long)]
     pub epsilon: Option<f64>,
+    /// δ of each site (default min(1e-5, 1/(10·site rows))).
+    #[arg(long, requires = "epsilon")]
+    pub delta: Option<f64>,
     /// Also write each simulated site's rows as DIR/site{i}.csv (for local-only baselines or a Flower run).
     #[arg(long)]
     pub sites_out: Option<PathBuf>,
@@ -184,11 +189,18 @@ fn split_table(
 }
 
 fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
-    if args.epsilon.is_some() {
-        usage!(
-            "--epsilon: per-site differential privacy is not available in federated training yet; run without it (see docs/federated.md)"
-        );
-    }
+    let privacy = match args.epsilon {
+        Some(e) if !(e.is_finite() && e > 0.0) => {
+            usage!(
+                "--epsilon {e}: must be a finite number greater than 0 (typical values: 1 to 10; smaller is more private)"
+            )
+        }
+        Some(e) => Some(SitePrivacy {
+            delta: args.delta,
+            ..SitePrivacy::new(e)
+        }),
+        None => None,
+    };
     if args.rounds == 0 {
         usage!("--rounds must be at least 1");
     }
@@ -248,6 +260,7 @@ fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
         split: split_desc,
         rounds_log: Some(ROUNDS_LOG.into()),
         server_ema: args.server_ema,
+        privacy,
     };
     let bar = ctx.progress(args.rounds as u64, "rounds");
     let mut log = String::new();
@@ -288,6 +301,27 @@ fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
         w.write_all(log.as_bytes())
     })?;
     outcome.model.save(&args.output)?;
+    if let Some(fed) = &outcome.model.manifest.federated {
+        for p in &fed.site_privacy {
+            ctx.info(format!(
+                "site {}: ε = {:.3} spent of {:.3} at δ = {:.1e} ({} DP-SGD steps, noise multiplier {:.3}, sampling rate {:.4}, {:.0} rows released)",
+                p.site,
+                p.epsilon,
+                p.budget_epsilon,
+                p.delta,
+                p.steps,
+                p.noise_multiplier,
+                p.sampling_rate,
+                p.rows_released
+            ));
+            ctx.event(
+                "site_privacy",
+                json!({"site": p.site, "epsilon": p.epsilon, "delta": p.delta,
+                    "budget_epsilon": p.budget_epsilon, "steps": p.steps,
+                    "noise_multiplier": p.noise_multiplier, "sampling_rate": p.sampling_rate}),
+            );
+        }
+    }
     let secs = outcome.model.manifest.timings.fit_seconds;
     ctx.event(
         "federate",
@@ -520,6 +554,7 @@ fn run_finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         accepted_updates: args.accepted,
         rejected_updates: args.rejected,
         rounds_log: None,
+        site_privacy: Vec::new(),
     };
     let model = fed
         .finish(&global, info, 0.0)

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::config::CtganConfig;
 use super::gan_config;
 use super::sampler::CondSampler;
+use crate::dp::site::{SiteDpTraining, SitePrivacyReport, SiteRelease};
 use crate::encoder::gmm::GmmOptions;
 use crate::encoder::{EncodedRows, Encoder};
 use crate::error::{ModelError, Result};
@@ -65,6 +66,9 @@ pub struct FederatedInfo {
     /// File in the model directory with one JSON record per round.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounds_log: Option<String>,
+    /// Per-site DP: each site's ε, δ, DP-SGD plan and ledger (empty without DP).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub site_privacy: Vec<SitePrivacyReport>,
 }
 
 /// Whether a numeric column's histogram gets one bin per integer, decided
@@ -293,6 +297,9 @@ pub struct LocalTrainer {
     encoded: EncodedRows,
     sampler: CondSampler,
     rng: ChaCha8Rng,
+    /// Per-site DP-SGD (critic steps on Poisson samples, clipped and noised,
+    /// charged to the site's ledger) instead of training-by-sampling.
+    dp: Option<SiteDpTraining>,
 }
 
 impl std::fmt::Debug for LocalTrainer {
@@ -335,7 +342,45 @@ impl LocalTrainer {
             encoded,
             sampler,
             rng: stream(seed, 3),
+            dp: None,
         })
+    }
+
+    /// A trainer whose rounds are DP-SGD steps under the site's own budget
+    /// (see [`crate::dp::site`]): the noise is calibrated here for
+    /// `total_steps` local steps over the whole run, after the statistics
+    /// the site released (`release`). `merged_stats` are the federation's
+    /// merged (DP) statistics. The federation's settings must have pac 1.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_dp(
+        encoder: Encoder,
+        cfg: CtganConfig,
+        raw: &[RawColumn],
+        seed: u64,
+        merged_stats: &[ColumnStats],
+        release: &SiteRelease,
+        total_steps: u64,
+        insecure_noise_seed: Option<u64>,
+    ) -> Result<Self> {
+        let mut t = Self::new(encoder, cfg, raw, seed)?;
+        let (dp, batch) = SiteDpTraining::new(
+            &t.encoder,
+            merged_stats,
+            t.encoded.n,
+            release,
+            &t.cfg,
+            total_steps,
+            insecure_noise_seed,
+        )?;
+        t.cfg.batch = batch;
+        t.cfg.critic_steps = 1;
+        t.dp = Some(dp);
+        Ok(t)
+    }
+
+    /// The site's DP state (plan, ledger) when it trains under DP.
+    pub fn privacy(&self) -> Option<&SiteDpTraining> {
+        self.dp.as_ref()
     }
 
     /// Rows the site trains on (the FedAvg weight).
@@ -371,10 +416,26 @@ impl LocalTrainer {
         if steps == 0 {
             return Err(ModelError::input("local steps must be at least 1"));
         }
+        if let Some(dp) = self.dp.as_mut() {
+            dp.reserve(steps)?;
+        }
         self.gan.import_parameters(global)?;
         let anchor: Vec<f32> = self.gan.generator_parameters().to_vec();
         let mut current = anchor.clone();
         let pull = self.cfg.lr_generator * prox_mu;
+        if let Some(dp) = self.dp.as_mut() {
+            for _ in 0..steps {
+                dp.step(&mut self.gan, &self.encoder, &self.encoded, &mut self.rng)?;
+                prox_pull(&mut self.gan, &anchor, &mut current, pull)?;
+            }
+            // Losses are computed on real rows: not released under DP.
+            return Ok(LocalRound {
+                params: exchanged(self.gan.export_parameters(true), send_critic),
+                generator_loss: f64::NAN,
+                critic_loss: f64::NAN,
+                steps,
+            });
+        }
         let enc = &self.encoder;
         let b = self.cfg.batch;
         let cd = enc.cond_dim;
@@ -424,13 +485,7 @@ impl LocalTrainer {
                 .gan
                 .generator_step(&cond_gen, &selected, &mut self.rng)?;
             gsum += f64::from(g.loss);
-            if pull > 0.0 {
-                current.copy_from_slice(self.gan.generator_parameters());
-                for (w, &w0) in current.iter_mut().zip(&anchor) {
-                    *w -= pull * (*w - w0);
-                }
-                self.gan.set_generator_parameters(&current)?;
-            }
+            prox_pull(&mut self.gan, &anchor, &mut current, pull)?;
         }
         let n = steps as f64;
         Ok(LocalRound {
@@ -440,6 +495,19 @@ impl LocalTrainer {
             steps,
         })
     }
+}
+
+/// FedProx's proximal term as a decoupled step: `w ← w − pull·(w − anchor)`
+/// on the generator (`pull` = lr·μ; 0 = FedAvg, nothing to do).
+fn prox_pull(gan: &mut Gan, anchor: &[f32], current: &mut [f32], pull: f32) -> Result<()> {
+    if pull > 0.0 {
+        current.copy_from_slice(gan.generator_parameters());
+        for (w, &w0) in current.iter_mut().zip(anchor) {
+            *w -= pull * (*w - w0);
+        }
+        gan.set_generator_parameters(current)?;
+    }
+    Ok(())
 }
 
 /// Everything the server needs to write a federated model directory; no

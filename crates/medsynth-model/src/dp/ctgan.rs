@@ -36,10 +36,11 @@ use super::privacy_error;
 use crate::ctgan::config::CtganConfig;
 use crate::ctgan::train::TrainProgress;
 use crate::ctgan::{cond_counts, gan_config};
-use crate::encoder::Encoder;
 use crate::encoder::gmm::GmmOptions;
+use crate::encoder::{EncodedRows, Encoder};
 use crate::error::{ModelError, Result};
 use crate::fit::FitOptions;
+use crate::stats::ColumnStats;
 
 /// Default number of DP-SGD steps: each step costs privacy, so fewer than
 /// the non-private default.
@@ -137,8 +138,7 @@ pub fn train_dp(
     let q = (cfg.batch as f64 / released.n_est.max(1.0)).min(1.0);
     let sigma = calibrate_dp_sgd_after(ledger, budget.epsilon, budget.delta, cfg.steps, q)
         .map_err(privacy_error)?;
-    let clip = CLIP_NORM;
-    let plan = DpSgdPlan::new(sigma, q, cfg.steps, f64::from(clip)).map_err(privacy_error)?;
+    let plan = DpSgdPlan::new(sigma, q, cfg.steps, f64::from(CLIP_NORM)).map_err(privacy_error)?;
 
     let seed = opts.seed;
     let stream = |purpose: u64| {
@@ -150,44 +150,17 @@ pub fn train_dp(
     let mut gan = Gan::new(gcfg, &mut stream(1))?;
     let encoded = encoder.encode(&released.raw, &mut stream(2));
     let mut rng = stream(3);
-    let (mut sampler, mut noise): (PoissonSampler, Box<dyn NoiseSource>) = match insecure_noise_seed
-    {
-        Some(s) => (
-            PoissonSampler::insecure_seeded(n, q, s ^ 0x5EED).map_err(privacy_error)?,
-            Box::new(SeededNoise::insecure_from_seed(s ^ 0xD9)),
-        ),
-        None => (
-            PoissonSampler::new(n, q).map_err(privacy_error)?,
-            Box::new(OsNoise::new().map_err(privacy_error)?),
-        ),
-    };
-    // Cond columns: which model column each encodes, and noisy frequencies.
-    let cond_cols: Vec<usize> = (0..encoder.columns.len())
-        .filter(|&c| encoder.cond_index[c].is_some())
-        .collect();
-    let cums = freq_cums(&cond_counts(&encoder, &released.stats));
-    let cd = encoder.cond_dim;
-    let expected_batch = q * released.n_est.max(1.0);
-    let std = plan.noise_std() as f32;
-    let b_gen = cfg.batch;
-    let mut cond_gen = Matrix::zeros(b_gen, cd);
-    let mut selected = vec![None; b_gen];
+    let mut stepper = DpStepper::new(
+        &encoder,
+        &released.stats,
+        n,
+        released.n_est,
+        &cfg,
+        &plan,
+        insecure_noise_seed,
+    )?;
     let mut ema = gan.export_parameters(false);
-    let mut batch = Vec::new();
     let started = Instant::now();
-    let fill_fake_conds = |m: &mut Matrix, sel: &mut [Option<usize>], rng: &mut ChaCha8Rng| {
-        m.data.iter_mut().for_each(|v| *v = 0.0);
-        if cond_cols.is_empty() {
-            sel.iter_mut().for_each(|s| *s = None);
-            return;
-        }
-        for (i, s) in sel.iter_mut().enumerate() {
-            let k = rng.random_range(0..cond_cols.len());
-            let slot = draw(&cums[k], rng.random());
-            m.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
-            *s = Some(k);
-        }
-    };
     for step in 1..=cfg.steps {
         if opts
             .stop
@@ -195,45 +168,7 @@ pub fn train_dp(
         {
             return Err(ModelError::Interrupted { step: step - 1 });
         }
-        sampler.sample_into(&mut batch);
-        let mut critic_loss = f32::NAN;
-        // An empty Poisson sample (probability (1−q)ⁿ) makes no critic update.
-        if !batch.is_empty() {
-            let b = batch.len();
-            let mut real = Matrix::zeros(b, encoder.data_dim);
-            encoder.fill(&encoded, &batch, &mut real);
-            let mut cond_real = Matrix::zeros(b, cd);
-            if !cond_cols.is_empty() {
-                for (i, &r) in batch.iter().enumerate() {
-                    let k = rng.random_range(0..cond_cols.len());
-                    let slot = encoded.slots[cond_cols[k]][r] as usize;
-                    cond_real.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
-                }
-            }
-            let mut cond_fake = Matrix::zeros(b, cd);
-            let mut sel = vec![None; b];
-            fill_fake_conds(&mut cond_fake, &mut sel, &mut rng);
-            // The engine divides the noisy sum by the realised batch size b;
-            // rescale so that the result is (sum + noise) / (q·n̂).
-            let rescale = b as f32 / expected_batch as f32;
-            let noise_ref = &mut noise;
-            let mut add_noise = |g: &mut [f32]| {
-                for v in g.iter_mut() {
-                    *v = (*v + std * noise_ref.standard_normal() as f32) * rescale;
-                }
-            };
-            let s = gan.critic_step_dp(
-                &real,
-                &cond_real,
-                &cond_fake,
-                clip,
-                &mut add_noise,
-                &mut rng,
-            )?;
-            critic_loss = s.stats.loss;
-        }
-        fill_fake_conds(&mut cond_gen, &mut selected, &mut rng);
-        let g = gan.generator_step(&cond_gen, &selected, &mut rng)?;
+        let losses = stepper.step(&mut gan, &encoder, &encoded, &mut rng)?;
         if cfg.ema_decay > 0.0 {
             let cur = gan.export_parameters(false);
             for (e, c) in ema.iter_mut().zip(&cur) {
@@ -247,8 +182,8 @@ pub fn train_dp(
         progress(&TrainProgress {
             step,
             total_steps: cfg.steps,
-            critic_loss,
-            generator_loss: g.loss,
+            critic_loss: losses.critic,
+            generator_loss: losses.generator,
             best_score: None,
         });
     }
@@ -261,4 +196,192 @@ pub fn train_dp(
         seconds_per_step,
         plan,
     })
+}
+
+/// Losses of one DP step. Both are computed on real rows and are not
+/// covered by the guarantee: for the progress bar only, never released.
+#[derive(Debug, Clone, Copy)]
+pub struct StepLosses {
+    /// NaN when the Poisson sample was empty (no critic update).
+    pub critic: f32,
+    pub generator: f32,
+}
+
+/// One DP-SGD step of the conditional GAN (a noisy critic step on a Poisson
+/// sample, then a generator step through the critic), shared by the central
+/// DP fit and a federated site's DP rounds so that both make exactly the
+/// releases their accountant charges for.
+pub struct DpStepper {
+    /// Model columns that have a block in the conditional vector.
+    cond_cols: Vec<usize>,
+    /// Per cond column: cumulative released frequencies of its slots.
+    cums: Vec<Vec<f64>>,
+    /// The target's position in `cond_cols` and the share of conditions
+    /// that pick it (the rest pick a column uniformly).
+    target: Option<(usize, f64)>,
+    /// q·n̂: the normaliser of the noisy gradient sum (never the realised size).
+    expected_batch: f64,
+    noise_std: f32,
+    clip: f32,
+    sampler: PoissonSampler,
+    noise: Box<dyn NoiseSource + Send>,
+    batch: Vec<usize>,
+    cond_gen: Matrix,
+    selected: Vec<Option<usize>>,
+}
+
+impl std::fmt::Debug for DpStepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DpStepper")
+            .field("expected_batch", &self.expected_batch)
+            .field("noise_std", &self.noise_std)
+            .finish()
+    }
+}
+
+impl DpStepper {
+    /// A stepper over `n_rows` encoded rows for `plan` (its sampling rate and
+    /// noise). `stats` must be DP releases (they set the fake rows'
+    /// conditions); `n_est` is the released row count; `cfg` gives the
+    /// generator's batch and the target column with its share of conditions. Noise and sampling come from the OS unless
+    /// `insecure_noise_seed` (tests and audits only) is given.
+    pub fn new(
+        encoder: &Encoder,
+        stats: &[ColumnStats],
+        n_rows: usize,
+        n_est: f64,
+        cfg: &CtganConfig,
+        plan: &DpSgdPlan,
+        insecure_noise_seed: Option<u64>,
+    ) -> Result<Self> {
+        let gen_batch = cfg.batch;
+        let target = cfg.target_column.map(|t| (t, cfg.target_cond_share));
+        let q = plan.sampling_rate;
+        let (sampler, noise): (PoissonSampler, Box<dyn NoiseSource + Send>) =
+            match insecure_noise_seed {
+                Some(s) => (
+                    PoissonSampler::insecure_seeded(n_rows, q, s ^ 0x5EED)
+                        .map_err(privacy_error)?,
+                    Box::new(SeededNoise::insecure_from_seed(s ^ 0xD9)),
+                ),
+                None => (
+                    PoissonSampler::new(n_rows, q).map_err(privacy_error)?,
+                    Box::new(OsNoise::new().map_err(privacy_error)?),
+                ),
+            };
+        let cond_cols: Vec<usize> = (0..encoder.columns.len())
+            .filter(|&c| encoder.cond_index[c].is_some())
+            .collect();
+        let target = target.and_then(|(col, share)| {
+            let k = cond_cols.iter().position(|&c| c == col)?;
+            (share > 0.0).then_some((k, f64::from(share)))
+        });
+        Ok(DpStepper {
+            target,
+            cond_cols,
+            cums: freq_cums(&cond_counts(encoder, stats)),
+            expected_batch: q * n_est.max(1.0),
+            noise_std: plan.noise_std() as f32,
+            clip: plan.clip_norm as f32,
+            sampler,
+            noise,
+            batch: Vec::new(),
+            cond_gen: Matrix::zeros(gen_batch, encoder.cond_dim),
+            selected: vec![None; gen_batch],
+        })
+    }
+
+    /// Which cond column a row is conditioned on: the target in its share of
+    /// rows, else uniform. Real and fake rows use the same rule (and it
+    /// does not look at the data), so the critic cannot tell them apart by
+    /// the column alone.
+    fn pick_column(&self, rng: &mut ChaCha8Rng) -> usize {
+        if let Some((k, share)) = self.target
+            && rng.random::<f64>() < share
+        {
+            return k;
+        }
+        rng.random_range(0..self.cond_cols.len())
+    }
+
+    /// Conditions of fake rows, drawn from the released frequencies.
+    fn fill_fake_conds(
+        &self,
+        encoder: &Encoder,
+        m: &mut Matrix,
+        sel: &mut [Option<usize>],
+        rng: &mut ChaCha8Rng,
+    ) {
+        m.data.iter_mut().for_each(|v| *v = 0.0);
+        if self.cond_cols.is_empty() {
+            sel.iter_mut().for_each(|s| *s = None);
+            return;
+        }
+        let cd = encoder.cond_dim;
+        for (i, s) in sel.iter_mut().enumerate() {
+            let k = self.pick_column(rng);
+            let slot = draw(&self.cums[k], rng.random());
+            m.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
+            *s = Some(k);
+        }
+    }
+
+    /// One step: Poisson sample, clipped and noised critic update (an empty
+    /// sample, probability (1−q)ⁿ, makes none), then a generator update.
+    pub fn step(
+        &mut self,
+        gan: &mut Gan,
+        encoder: &Encoder,
+        encoded: &EncodedRows,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<StepLosses> {
+        let cd = encoder.cond_dim;
+        self.sampler.sample_into(&mut self.batch);
+        let mut critic = f32::NAN;
+        if !self.batch.is_empty() {
+            let b = self.batch.len();
+            let mut real = Matrix::zeros(b, encoder.data_dim);
+            encoder.fill(encoded, &self.batch, &mut real);
+            let mut cond_real = Matrix::zeros(b, cd);
+            if !self.cond_cols.is_empty() {
+                for (i, &r) in self.batch.iter().enumerate() {
+                    let k = self.pick_column(rng);
+                    let slot = encoded.slots[self.cond_cols[k]][r] as usize;
+                    cond_real.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
+                }
+            }
+            let mut cond_fake = Matrix::zeros(b, cd);
+            let mut sel = vec![None; b];
+            self.fill_fake_conds(encoder, &mut cond_fake, &mut sel, rng);
+            // The engine divides the noisy sum by the realised batch size b;
+            // rescale so that the result is (sum + noise) / (q·n̂).
+            let rescale = b as f32 / self.expected_batch as f32;
+            let std = self.noise_std;
+            let noise = &mut self.noise;
+            let mut add_noise = |g: &mut [f32]| {
+                for v in g.iter_mut() {
+                    *v = (*v + std * noise.standard_normal() as f32) * rescale;
+                }
+            };
+            let s = gan.critic_step_dp(
+                &real,
+                &cond_real,
+                &cond_fake,
+                self.clip,
+                &mut add_noise,
+                rng,
+            )?;
+            critic = s.stats.loss;
+        }
+        let mut cond_gen = std::mem::replace(&mut self.cond_gen, Matrix::zeros(0, 0));
+        let mut selected = std::mem::take(&mut self.selected);
+        self.fill_fake_conds(encoder, &mut cond_gen, &mut selected, rng);
+        let g = gan.generator_step(&cond_gen, &selected, rng);
+        self.cond_gen = cond_gen;
+        self.selected = selected;
+        Ok(StepLosses {
+            critic,
+            generator: g?.loss,
+        })
+    }
 }

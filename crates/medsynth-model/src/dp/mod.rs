@@ -20,6 +20,7 @@
 pub mod copula;
 pub mod ctgan;
 pub mod preprocess;
+pub mod site;
 
 use std::time::Instant;
 
@@ -220,6 +221,16 @@ enum DpNoise {
     Seeded(SeededNoise),
 }
 
+impl DpNoise {
+    /// The OS CSPRNG, or reproducible test noise when a seed is given.
+    fn new(insecure_seed: Option<u64>) -> Result<Self> {
+        Ok(match insecure_seed {
+            Some(s) => DpNoise::Seeded(SeededNoise::insecure_from_seed(s)),
+            None => DpNoise::Os(OsNoise::new().map_err(privacy_error)?),
+        })
+    }
+}
+
 impl NoiseSource for DpNoise {
     fn standard_normal(&mut self) -> f64 {
         match self {
@@ -363,10 +374,7 @@ pub fn fit_dp(
     {
         return Err(e);
     }
-    let mut src = match dp.insecure_noise_seed {
-        Some(s) => DpNoise::Seeded(SeededNoise::insecure_from_seed(s)),
-        None => DpNoise::Os(OsNoise::new().map_err(privacy_error)?),
-    };
+    let mut src = DpNoise::new(dp.insecure_noise_seed)?;
     let mut ledger = Ledger::new();
 
     // 1. The row count, with a fixed small share; it decides `auto`.
