@@ -3,8 +3,10 @@
 //! 256-256, batch 500, pac 10, noise 128, data_dim 140 (10 numeric columns of
 //! tanh + 10 modes, three discrete columns of 10/12/8 categories), cond_dim 30.
 //!
-//! Run: `cargo run --release -p medsynth-nn --example bench_step -- [threads] [steps] [gp_lambda]`
-//! (`threads` = GanConfig::threads, 0 = all cores). Prints the median and
+//! Run: `cargo run --release -p medsynth-nn --example bench_step -- [threads] [steps] [gp_lambda] [mode]`
+//! (`threads` = GanConfig::threads, 0 = all cores; `mode` = `pac10` (default),
+//! `pac1`, or `dp`: pac 1 with the DP-SGD critic step, clip 1, no noise —
+//! the noise is the privacy crate's and costs one normal draw per parameter). Prints the median and
 //! quartiles over `steps` (default 200) after 10 warm-up steps, then the time
 //! to generate 100,000 rows.
 
@@ -19,6 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(0);
     let steps: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(200);
     let gp_lambda: f32 = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(10.0);
+    let mode = args.get(4).map_or("pac10", String::as_str);
+    let pac = match mode {
+        "pac10" => 10,
+        "pac1" | "dp" => 1,
+        other => return Err(format!("mode must be pac10, pac1 or dp, got {other}").into()),
+    };
 
     let mut outputs = Vec::new();
     let mut start = 0;
@@ -55,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = GanConfig {
         threads,
         gp_lambda,
+        pac,
         ..GanConfig::ctgan(data_dim, cond_dim, outputs, cond_columns.clone())
     };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
@@ -76,7 +85,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut times = Vec::with_capacity(steps);
     for i in 0..steps + 10 {
         let t = Instant::now();
-        gan.critic_step(&real, &cond, &cond, &mut rng)?;
+        if mode == "dp" {
+            gan.critic_step_dp(&real, &cond, &cond, 1.0, &mut |_| {}, &mut rng)?;
+        } else {
+            gan.critic_step(&real, &cond, &cond, &mut rng)?;
+        }
         gan.generator_step(&cond, &selected, &mut rng)?;
         if i >= 10 {
             times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -85,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     times.sort_by(f64::total_cmp);
     let q = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
     println!(
-        "medsynth-nn step (critic+GP λ={gp_lambda} + generator), data_dim {data_dim}, cond_dim {cond_dim}, batch {batch}, threads {threads}, MATMUL_NUM_THREADS={}: median {:.2} ms (p25 {:.2}, p75 {:.2}) over {steps} steps",
+        "medsynth-nn step ({mode}: critic+GP λ={gp_lambda} + generator), data_dim {data_dim}, cond_dim {cond_dim}, batch {batch}, threads {threads}, MATMUL_NUM_THREADS={}: median {:.2} ms (p25 {:.2}, p75 {:.2}) over {steps} steps",
         std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "unset".into()),
         q(0.5),
         q(0.25),

@@ -91,8 +91,8 @@ impl SitePrivacy {
 /// What a site releases in the statistics phase under DP, with its ledger.
 #[derive(Debug, Clone)]
 pub struct SiteRelease {
-    /// Noisy histograms and category counts over the agreed domain (negative
-    /// cells set to 0 by post-processing).
+    /// Noisy histograms and category counts over the agreed domain (cells
+    /// within the noise set to 0 by post-processing).
     pub stats: Vec<ColumnStats>,
     /// Released row count (the FedAvg weight).
     pub n_est: f64,
@@ -160,7 +160,7 @@ pub fn release_site_stats(prepared: &Prepared, privacy: &SitePrivacy) -> Result<
         // A column's noisy total has variance (cells)·m²: weight by its inverse.
         let var = cells.len() as f64 * alloc.params[c].powi(2);
         totals.push((r.value.iter().sum::<f64>(), 1.0 / var.max(1e-12)));
-        set_cells(&mut released, &r.value);
+        set_cells(&mut released, &r.value, alloc.params[c]);
         stats.push(released);
     }
     // Inverse-variance weighted mean of the columns' noisy totals
@@ -195,9 +195,12 @@ fn cells_of(s: &ColumnStats) -> Vec<u64> {
         .collect()
 }
 
-/// Writes noisy cells back (post-processing: negative → 0; a column whose
-/// cells are all 0 becomes uniform so that the encoder stays defined).
-fn set_cells(s: &mut ColumnStats, noisy: &[f64]) {
+/// Writes noisy cells back. Post-processing, as in the central DP fit:
+/// a cell below 1.5 noise sd (`m`) is indistinguishable from an empty one
+/// and becomes 0, the missing cell needs 2 sd (a spurious missing share
+/// would put gaps into every synthetic column), and a column whose cells
+/// are all 0 becomes uniform so that the encoder stays defined.
+fn set_cells(s: &mut ColumnStats, noisy: &[f64], m: f64) {
     let (counts, missing) = match s {
         ColumnStats::Numeric { histogram, missing } => (&mut histogram.counts, missing),
         ColumnStats::Discrete {
@@ -205,13 +208,14 @@ fn set_cells(s: &mut ColumnStats, noisy: &[f64]) {
         } => (counts, missing),
     };
     let k = counts.len();
-    for (c, v) in counts.iter_mut().zip(noisy) {
-        *c = v.max(0.0);
+    for (c, &v) in counts.iter_mut().zip(noisy) {
+        *c = if v < 1.5 * m { 0.0 } else { v };
     }
     if counts.iter().all(|c| *c <= 0.0) {
         counts.iter_mut().for_each(|c| *c = 1.0);
     }
-    *missing = noisy.get(k).copied().unwrap_or(0.0).max(0.0);
+    let miss = noisy.get(k).copied().unwrap_or(0.0);
+    *missing = if miss < 2.0 * m { 0.0 } else { miss };
 }
 
 /// A site's DP-SGD state between rounds: the plan calibrated for the whole
