@@ -590,6 +590,49 @@ mod tests {
         assert!(th > 0.3 && th < 0.8, "{th}");
     }
 
+    fn scorer_fixture() -> (Table, Canary) {
+        use medsynth_data::{Column, ColumnSchema, Kind};
+        let x: Vec<Option<f64>> = vec![Some(0.0), Some(5.0), Some(10.0)];
+        let g: Vec<Option<&str>> = vec![Some("a"), Some("a"), Some("b")];
+        let t = Table::new(vec![Column::from_f64("x", &x), Column::from_strs("g", &g)]).unwrap();
+        let s = Schema {
+            columns: vec![
+                ColumnSchema::new("x", Kind::Continuous),
+                ColumnSchema::new("g", Kind::Categorical),
+            ],
+        };
+        let c = craft_canary(&t, &s).unwrap();
+        (t, c)
+    }
+
+    fn synthetic(x: &[f64], g: &[&str]) -> Table {
+        use medsynth_data::Column;
+        let x: Vec<Option<f64>> = x.iter().map(|&v| Some(v)).collect();
+        let g: Vec<Option<&str>> = g.iter().map(|&v| Some(v)).collect();
+        Table::new(vec![Column::from_f64("x", &x), Column::from_strs("g", &g)]).unwrap()
+    }
+
+    #[test]
+    fn the_range_score_counts_rows_beyond_the_real_maximum() {
+        let (t, c) = scorer_fixture();
+        // Canary: x = 12.5 (10 + 25 % of 10), g = "b".
+        assert_eq!(c.cell("x").unwrap().value, CanaryValue::Number(12.5));
+        let s = Scorer::new(&t, &c, Distinguisher::Range);
+        assert_eq!(s.score(&synthetic(&[1.0, 9.9, 10.0, 3.0], &["a"; 4])), 0.0);
+        assert_eq!(s.score(&synthetic(&[11.0, 9.9, 12.5, 3.0], &["a"; 4])), 0.5);
+    }
+
+    #[test]
+    fn the_nearest_score_is_positive_only_when_a_synthetic_row_beats_every_real_one() {
+        let (t, c) = scorer_fixture();
+        let s = Scorer::new(&t, &c, Distinguisher::Nearest);
+        // Nearest real row (10, "b"): distance (2.5/12.5 + 0)/2 = 0.1.
+        assert!((s.nearest_real - 0.1).abs() < 1e-12, "{}", s.nearest_real);
+        assert!(s.score(&synthetic(&[10.0, 0.0], &["b", "a"])).abs() < 1e-12);
+        assert!(s.score(&synthetic(&[12.0, 0.0], &["b", "a"])) > 0.0);
+        assert!(s.score(&synthetic(&[12.5, 0.0], &["a", "a"])) < 0.0);
+    }
+
     #[test]
     fn bad_options_are_user_errors() {
         let bad = [

@@ -142,3 +142,66 @@ fn a_non_dp_audit_writes_the_report_and_shows_the_leak() {
     assert!(o.stderr.is_empty() && o.stdout.is_empty());
     assert!(quiet.exists());
 }
+
+/// The heart schema with every domain declared public (clinical ranges, the
+/// UCI category codes), so that a DP fit clips to it and the canary sits on
+/// the declared maxima.
+fn public_domain_schema(dir: &Path) -> PathBuf {
+    let path = dir.join("schema.json");
+    let o = medsynth(&["--quiet", "schema", HEART, "-o", p(&path)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ranges = [
+        ("age", 18.0, 100.0),
+        ("trestbps", 80.0, 220.0),
+        ("chol", 100.0, 600.0),
+        ("thalach", 60.0, 220.0),
+        ("oldpeak", 0.0, 7.0),
+    ];
+    for c in s["columns"].as_array_mut().unwrap() {
+        let name = c["name"].as_str().unwrap().to_string();
+        if let Some(&(_, lo, hi)) = ranges.iter().find(|r| r.0 == name) {
+            c["min"] = lo.into();
+            c["max"] = hi.into();
+        }
+        c["domain"] = "public".into();
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn a_dp_audit_reports_the_claim_and_stays_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = public_domain_schema(dir.path());
+    let out = dir.path().join("audit.json");
+    let o = medsynth(&[
+        "audit",
+        HEART,
+        "--schema",
+        p(&schema),
+        "--model",
+        "copula",
+        "--epsilon",
+        "1",
+        "--strict-dp",
+        "--trials",
+        "40",
+        "-o",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = stdout(&o);
+    assert!(summary.contains("claimed ε = 1.00"), "{summary}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let claimed = r["claimed_epsilon"].as_f64().unwrap();
+    assert!(claimed > 0.9 && claimed <= 1.0 + 1e-9, "{claimed}");
+    assert!(r["delta"].as_f64().unwrap() > 0.0);
+    assert!(r["epsilon_lower_bound"].as_f64().unwrap() <= claimed);
+    assert_eq!(
+        r["canary"]["cells"][0]["value"]["number"], 100.0,
+        "age on its declared maximum"
+    );
+}
