@@ -38,6 +38,9 @@ pub fn is_user_error(err: &anyhow::Error) -> bool {
         if let Some(f) = e.downcast_ref::<medsynth_federated::FederatedError>() {
             return f.is_user_error();
         }
+        if let Some(a) = e.downcast_ref::<medsynth_audit::AuditError>() {
+            return a.is_user_error();
+        }
         false
     })
 }

@@ -73,6 +73,9 @@ enum Command {
     // [commands:federated]
     /// Train one generator across sites that share only parameters: simulate, or run one site's round for Flower.
     Federate(cmd::federate::FederateArgs),
+    // [commands:audit]
+    /// Empirical DP audit: fit many times with and without a canary row and bound ε from below.
+    Audit(cmd::audit::AuditArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -109,6 +112,8 @@ fn main() -> std::process::ExitCode {
         Command::Compare(a) => cmd::compare::run(a, &ctx),
         // [dispatch:federated]
         Command::Federate(a) => cmd::federate::run(a, &ctx),
+        // [dispatch:audit]
+        Command::Audit(a) => cmd::audit::run(a, &ctx),
     };
     exit::report(&ctx, result)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: flags (`Args`) and a `run` that calls the
 //! libraries.
 // [modules]
+pub mod audit;
 pub mod common;
 pub mod compare;
 pub mod demo;
