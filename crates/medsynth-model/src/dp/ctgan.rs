@@ -53,6 +53,13 @@ pub const DEFAULT_DP_STEPS: u64 = 2_000;
 /// tables (see `docs/privacy.md`).
 pub const CLIP_NORM: f32 = 1.0;
 
+/// Gradient-penalty weight under DP (CTGAN's default is 10). The penalty
+/// sits inside each real example's clipped gradient; at λ = 10 it takes most
+/// of the clip budget C and leaves little for the Wasserstein signal. Adult
+/// at ε = 1, seeds 0–2 (one run each, fresh DP noise): λ = 10 quality
+/// 0.80 ± 0.01, TSTR AUC 0.60 ± 0.08; λ = 1 0.84 ± 0.01, 0.81 ± 0.04.
+pub const DP_GP_LAMBDA: f32 = 1.0;
+
 /// A trained DP generator.
 pub struct DpTrained {
     pub generator: Vec<NamedTensor>,
@@ -72,6 +79,7 @@ pub fn dp_config(n_est: f64, steps: Option<u64>) -> CtganConfig {
     cfg.critic_steps = 1;
     cfg.batch = cfg.batch.min(((n_est / 10.0).round() as usize).max(10));
     cfg.steps = steps.unwrap_or(DEFAULT_DP_STEPS);
+    cfg.gp_lambda = DP_GP_LAMBDA;
     cfg.eval_every = 0;
     cfg.checkpoint_every = 0;
     cfg
