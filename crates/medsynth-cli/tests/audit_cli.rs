@@ -2,31 +2,8 @@
 //! and exit-2 errors for parameters under which an audit means nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const HEART: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/heart_cleveland.csv"
-);
-
-fn medsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medsynth"))
-        .args(args)
-        .output()
-        .expect("run medsynth")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{HEART, medsynth, p, public_domain_schema, stderr, stdout};
 
 /// The first `rows` rows of heart with five numeric and three categorical
 /// columns, written to `dir` (a temp dir: data is never committed).
@@ -141,34 +118,6 @@ fn a_non_dp_audit_writes_the_report_and_shows_the_leak() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stderr.is_empty() && o.stdout.is_empty());
     assert!(quiet.exists());
-}
-
-/// The heart schema with every domain declared public (clinical ranges, the
-/// UCI category codes), so that a DP fit clips to it and the canary sits on
-/// the declared maxima.
-fn public_domain_schema(dir: &Path) -> PathBuf {
-    let path = dir.join("schema.json");
-    let o = medsynth(&["--quiet", "schema", HEART, "-o", p(&path)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let mut s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ranges = [
-        ("age", 18.0, 100.0),
-        ("trestbps", 80.0, 220.0),
-        ("chol", 100.0, 600.0),
-        ("thalach", 60.0, 220.0),
-        ("oldpeak", 0.0, 7.0),
-    ];
-    for c in s["columns"].as_array_mut().unwrap() {
-        let name = c["name"].as_str().unwrap().to_string();
-        if let Some(&(_, lo, hi)) = ranges.iter().find(|r| r.0 == name) {
-            c["min"] = lo.into();
-            c["max"] = hi.into();
-        }
-        c["domain"] = "public".into();
-    }
-    std::fs::write(&path, serde_json::to_string_pretty(&s).unwrap()).unwrap();
-    path
 }
 
 #[test]

@@ -2,58 +2,8 @@
 //! manifest, and clear exit-2 errors for bad privacy parameters.
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-const HEART: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/heart_cleveland.csv"
-);
-
-fn medsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medsynth"))
-        .args(args)
-        .output()
-        .expect("run medsynth")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// The heart schema with its domains declared public, as a data custodian
-/// would (clinical ranges and the UCI category codes, not the observed
-/// min/max). Without it, the bounds and category lists are released under
-/// DP from the data, and at ε = 1 on 303 rows that release fails now and
-/// then with a clear "declare its categories" error, which would make this
-/// test depend on the OS noise.
-fn public_domain_schema(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("schema.json");
-    let o = medsynth(&["--quiet", "schema", HEART, "-o", p(&path)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let mut s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ranges = [
-        ("age", 18.0, 100.0),
-        ("trestbps", 80.0, 220.0),
-        ("chol", 100.0, 600.0),
-        ("thalach", 60.0, 220.0),
-        ("oldpeak", 0.0, 7.0),
-    ];
-    for c in s["columns"].as_array_mut().unwrap() {
-        let name = c["name"].as_str().unwrap().to_string();
-        if let Some(&(_, lo, hi)) = ranges.iter().find(|r| r.0 == name) {
-            c["min"] = lo.into();
-            c["max"] = hi.into();
-        }
-        c["domain"] = "public".into();
-    }
-    std::fs::write(&path, serde_json::to_string_pretty(&s).unwrap()).unwrap();
-    path
-}
+mod common;
+use common::{HEART, medsynth, p, public_domain_schema, stderr};
 
 #[test]
 fn dp_fit_prints_the_split_and_stores_the_ledger() {

@@ -4,27 +4,9 @@
 //! init, client-round, finish) produce a working model too.
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-const HEART: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/heart_cleveland.csv"
-);
-
-fn medsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medsynth"))
-        .args(args)
-        .output()
-        .expect("run medsynth")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{HEART, medsynth, p, stderr};
+use std::process::Output;
 
 fn ok(args: &[&str]) -> Output {
     let o = medsynth(args);

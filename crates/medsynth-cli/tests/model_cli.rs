@@ -2,27 +2,8 @@
 //! "no partial output" on bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const HEART: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/heart_cleveland.csv"
-);
-
-fn medsynth(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medsynth"))
-        .args(args)
-        .output()
-        .expect("run medsynth")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{HEART, medsynth, p, stderr};
 
 fn fit_copula(dir: &Path) -> PathBuf {
     let model = dir.join("heart.model");

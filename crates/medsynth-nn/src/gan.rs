@@ -318,7 +318,7 @@ impl<T: Real> GanEngine<T> {
         Ok(())
     }
 
-    fn ensure_capacity(&mut self, batch: usize) {
+    pub(crate) fn ensure_capacity(&mut self, batch: usize) {
         if self.gws.capacity < batch {
             self.gws = GenWorkspace::new(&self.generator, batch);
         }

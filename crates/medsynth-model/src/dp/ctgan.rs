@@ -229,6 +229,8 @@ pub struct DpStepper {
     target: Option<(usize, f64)>,
     /// q·n̂: the normaliser of the noisy gradient sum (never the realised size).
     expected_batch: f64,
+    /// Fake rows per critic step: round(q·n̂), whatever the realised |B|.
+    fake_batch: usize,
     noise_std: f32,
     clip: f32,
     sampler: PoissonSampler,
@@ -289,6 +291,7 @@ impl DpStepper {
             cond_cols,
             cums: freq_cums(&cond_counts(encoder, stats)),
             expected_batch: q * n_est.max(1.0),
+            fake_batch: ((q * n_est.max(1.0)).round() as usize).max(1),
             noise_std: plan.noise_std() as f32,
             clip: plan.clip_norm as f32,
             sampler,
@@ -358,8 +361,11 @@ impl DpStepper {
                     cond_real.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
                 }
             }
-            let mut cond_fake = Matrix::zeros(b, cd);
-            let mut sel = vec![None; b];
+            // A fixed number of fake rows (q·n̂, from released values only):
+            // the public fake term must not depend on the realised |B|.
+            let f = self.fake_batch;
+            let mut cond_fake = Matrix::zeros(f, cd);
+            let mut sel = vec![None; f];
             self.fill_fake_conds(encoder, &mut cond_fake, &mut sel, rng);
             // The engine divides the noisy sum by the realised batch size b;
             // rescale so that the result is (sum + noise) / (q·n̂).
