@@ -233,7 +233,7 @@ fn bad_flags_are_user_errors() {
             "fedavg, fedprox or shared-generator",
         ),
         (vec!["--epsilon", "1"], "declared public"),
-        (vec!["--epsilon", "-1"], "greater than 0"),
+        (vec!["--epsilon", "0"], "greater than 0"),
         (vec!["--rounds", "0"], "at least 1"),
     ] {
         let mut args = vec!["federate", "simulate", HEART, "--sites", "3", "-o", p(&out)];
