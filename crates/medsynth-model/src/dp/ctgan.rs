@@ -210,7 +210,7 @@ pub fn train_dp(
 /// covered by the guarantee: for the progress bar only, never released.
 #[derive(Debug, Clone, Copy)]
 pub struct StepLosses {
-    /// NaN when the Poisson sample was empty (no critic update).
+    /// NaN when the Poisson sample was empty (a noise-only critic update).
     pub critic: f32,
     pub generator: f32,
 }
@@ -338,7 +338,8 @@ impl DpStepper {
     }
 
     /// One step: Poisson sample, clipped and noised critic update (an empty
-    /// sample, probability (1−q)ⁿ, makes none), then a generator update.
+    /// sample, probability (1−q)ⁿ, makes a noise-only one), then a
+    /// generator update.
     pub fn step(
         &mut self,
         gan: &mut Gan,
@@ -348,12 +349,16 @@ impl DpStepper {
     ) -> Result<StepLosses> {
         let cd = encoder.cond_dim;
         self.sampler.sample_into(&mut self.batch);
-        let mut critic = f32::NAN;
-        if !self.batch.is_empty() {
-            let b = self.batch.len();
-            let mut real = Matrix::zeros(b, encoder.data_dim);
+        // An empty Poisson sample (probability (1−q)ⁿ) still makes a
+        // noise-only update, as the subsampled-Gaussian analysis assumes:
+        // the engine gets one all-zero placeholder row whose clipped
+        // gradient is discarded before the noise is added.
+        let empty = self.batch.is_empty();
+        let b = self.batch.len().max(1);
+        let mut real = Matrix::zeros(b, encoder.data_dim);
+        let mut cond_real = Matrix::zeros(b, cd);
+        if !empty {
             encoder.fill(encoded, &self.batch, &mut real);
-            let mut cond_real = Matrix::zeros(b, cd);
             if !self.cond_cols.is_empty() {
                 for (i, &r) in self.batch.iter().enumerate() {
                     let k = self.pick_column(rng);
@@ -361,32 +366,34 @@ impl DpStepper {
                     cond_real.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
                 }
             }
-            // A fixed number of fake rows (q·n̂, from released values only):
-            // the public fake term must not depend on the realised |B|.
-            let f = self.fake_batch;
-            let mut cond_fake = Matrix::zeros(f, cd);
-            let mut sel = vec![None; f];
-            self.fill_fake_conds(encoder, &mut cond_fake, &mut sel, rng);
-            // The engine divides the noisy sum by the realised batch size b;
-            // rescale so that the result is (sum + noise) / (q·n̂).
-            let rescale = b as f32 / self.expected_batch as f32;
-            let std = self.noise_std;
-            let noise = &mut self.noise;
-            let mut add_noise = |g: &mut [f32]| {
-                for v in g.iter_mut() {
-                    *v = (*v + std * noise.standard_normal() as f32) * rescale;
-                }
-            };
-            let s = gan.critic_step_dp(
-                &real,
-                &cond_real,
-                &cond_fake,
-                self.clip,
-                &mut add_noise,
-                rng,
-            )?;
-            critic = s.stats.loss;
         }
+        // A fixed number of fake rows (q·n̂, from released values only):
+        // the public fake term must not depend on the realised |B|.
+        let f = self.fake_batch;
+        let mut cond_fake = Matrix::zeros(f, cd);
+        let mut sel = vec![None; f];
+        self.fill_fake_conds(encoder, &mut cond_fake, &mut sel, rng);
+        // The engine divides the noisy sum by the batch size it was given
+        // (b); rescale so that the result is (sum + noise) / (q·n̂).
+        let rescale = b as f32 / self.expected_batch as f32;
+        let keep = if empty { 0.0 } else { 1.0 };
+        let std = self.noise_std;
+        let noise = &mut self.noise;
+        let mut add_noise = |g: &mut [f32]| {
+            for v in g.iter_mut() {
+                *v = (keep * *v + std * noise.standard_normal() as f32) * rescale;
+            }
+        };
+        let s = gan.critic_step_dp(
+            &real,
+            &cond_real,
+            &cond_fake,
+            self.clip,
+            &mut add_noise,
+            rng,
+        )?;
+        // Losses come from real rows: for the progress bar only.
+        let critic = if empty { f32::NAN } else { s.stats.loss };
         let mut cond_gen = std::mem::replace(&mut self.cond_gen, Matrix::zeros(0, 0));
         let mut selected = std::mem::take(&mut self.selected);
         self.fill_fake_conds(encoder, &mut cond_gen, &mut selected, rng);

@@ -469,6 +469,41 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_poisson_sample_still_makes_a_noise_only_critic_update() {
+        use rand::SeedableRng;
+        let (t, s) = site(300);
+        let p = site_prepare(&t, &s).unwrap();
+        let mut privacy = SitePrivacy::new(2.0);
+        privacy.insecure_noise_seed = Some(2);
+        let r = release_site_stats(&p, &privacy).unwrap();
+        let mut cfg = CtganConfig::for_rows(300);
+        (cfg.pac, cfg.critic_steps, cfg.batch) = (1, 1, 30);
+        (cfg.generator_hidden, cfg.critic_hidden) = (vec![16], vec![16]);
+        let enc = crate::ctgan::local::shared_encoder(&r.stats, &cfg);
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let mut gan = Gan::new(crate::ctgan::gan_config(&enc, &cfg), &mut rng).unwrap();
+        let encoded = enc.encode(&p.raw, &mut rng);
+        // q so small that the sample is empty: n·q = 3e-10.
+        let plan = DpSgdPlan::new(1.0, 1e-12, 10, 1.0).unwrap();
+        let mut stepper = DpStepper::new(&enc, &r.stats, 300, 300.0, &cfg, &plan, Some(3)).unwrap();
+        let critic = |g: &Gan| -> Vec<f32> {
+            g.export_parameters(true)
+                .into_iter()
+                .filter(|t| t.name.starts_with("critic."))
+                .flat_map(|t| t.data)
+                .collect()
+        };
+        let before = critic(&gan);
+        let losses = stepper.step(&mut gan, &enc, &encoded, &mut rng).unwrap();
+        assert!(losses.critic.is_nan(), "no real row was seen");
+        assert_ne!(
+            before,
+            critic(&gan),
+            "the critic must still take a noisy step"
+        );
+    }
+
+    #[test]
     fn training_past_the_plan_is_refused_and_the_ledger_meets_the_budget() {
         let (t, s) = site(300);
         let p = site_prepare(&t, &s).unwrap();
