@@ -17,6 +17,7 @@ use medsynth_model::dp::ctgan::dp_config;
 use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport, federated_section};
 use medsynth_model::{CtganConfig, Model};
 use medsynth_nn::NamedTensor;
+use medsynth_privacy::Ledger;
 
 use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
@@ -74,15 +75,15 @@ impl Site for CtganSite {
                 let report = dp
                     .report(self.index)
                     .map_err(|e| FederatedError::SiteFailed(e.to_string()))?;
+                let ledger = Ledger {
+                    entries: report.ledger.clone(),
+                };
                 if let Some(out) = &self.privacy_out
                     && let Ok(mut slot) = out.lock()
                 {
                     *slot = Some(report);
                 }
-                Some(
-                    dp.ledger()
-                        .map_err(|e| FederatedError::SiteFailed(e.to_string()))?,
-                )
+                Some(ledger)
             }
             None => None,
         };
@@ -250,8 +251,13 @@ pub fn simulate(
     let mut privacy_slots = Vec::new();
     for (i, raw) in site_rows.into_iter().enumerate() {
         let seed = site_seed(opts.seed, i);
-        let site = match (&opts.privacy, releases.get(i)) {
-            (Some(p), Some(release)) => {
+        let site = match &opts.privacy {
+            Some(p) => {
+                let release = releases.get(i).ok_or_else(|| {
+                    FederatedError::Input(format!(
+                        "internal: site {i} has no DP statistics release"
+                    ))
+                })?;
                 let trainer = federation.dp_trainer(
                     &raw,
                     seed,
@@ -263,7 +269,7 @@ pub fn simulate(
                 privacy_slots.push(slot.clone());
                 CtganSite::new(trainer, opts.local_steps, opts.strategy).reporting_privacy(i, slot)
             }
-            _ => CtganSite::new(
+            None => CtganSite::new(
                 federation.trainer(&raw, seed)?,
                 opts.local_steps,
                 opts.strategy,

@@ -220,13 +220,7 @@ pub struct StepLosses {
 /// DP fit and a federated site's DP rounds so that both make exactly the
 /// releases their accountant charges for.
 pub struct DpStepper {
-    /// Model columns that have a block in the conditional vector.
-    cond_cols: Vec<usize>,
-    /// Per cond column: cumulative released frequencies of its slots.
-    cums: Vec<Vec<f64>>,
-    /// The target's position in `cond_cols` and the share of conditions
-    /// that pick it (the rest pick a column uniformly).
-    target: Option<(usize, f64)>,
+    conds: Conditions,
     /// q·n̂: the normaliser of the noisy gradient sum (never the realised size).
     expected_batch: f64,
     /// Fake rows per critic step: round(q·n̂), whatever the realised |B|.
@@ -253,7 +247,8 @@ impl DpStepper {
     /// A stepper over `n_rows` encoded rows for `plan` (its sampling rate and
     /// noise). `stats` must be DP releases (they set the fake rows'
     /// conditions); `n_est` is the released row count; `cfg` gives the
-    /// generator's batch and the target column with its share of conditions. Noise and sampling come from the OS unless
+    /// generator's batch and the target column with its share of
+    /// conditions. Noise and sampling come from the OS unless
     /// `insecure_noise_seed` (tests and audits only) is given.
     pub fn new(
         encoder: &Encoder,
@@ -287,9 +282,11 @@ impl DpStepper {
             (share > 0.0).then_some((k, f64::from(share)))
         });
         Ok(DpStepper {
-            target,
-            cond_cols,
-            cums: freq_cums(&cond_counts(encoder, stats)),
+            conds: Conditions {
+                cums: freq_cums(&cond_counts(encoder, stats)),
+                cond_cols,
+                target,
+            },
             expected_batch: q * n_est.max(1.0),
             fake_batch: ((q * n_est.max(1.0)).round() as usize).max(1),
             noise_std: plan.noise_std() as f32,
@@ -300,41 +297,6 @@ impl DpStepper {
             cond_gen: Matrix::zeros(gen_batch, encoder.cond_dim),
             selected: vec![None; gen_batch],
         })
-    }
-
-    /// Which cond column a row is conditioned on: the target in its share of
-    /// rows, else uniform. Real and fake rows use the same rule (and it
-    /// does not look at the data), so the critic cannot tell them apart by
-    /// the column alone.
-    fn pick_column(&self, rng: &mut ChaCha8Rng) -> usize {
-        if let Some((k, share)) = self.target
-            && rng.random::<f64>() < share
-        {
-            return k;
-        }
-        rng.random_range(0..self.cond_cols.len())
-    }
-
-    /// Conditions of fake rows, drawn from the released frequencies.
-    fn fill_fake_conds(
-        &self,
-        encoder: &Encoder,
-        m: &mut Matrix,
-        sel: &mut [Option<usize>],
-        rng: &mut ChaCha8Rng,
-    ) {
-        m.data.iter_mut().for_each(|v| *v = 0.0);
-        if self.cond_cols.is_empty() {
-            sel.iter_mut().for_each(|s| *s = None);
-            return;
-        }
-        let cd = encoder.cond_dim;
-        for (i, s) in sel.iter_mut().enumerate() {
-            let k = self.pick_column(rng);
-            let slot = draw(&self.cums[k], rng.random());
-            m.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
-            *s = Some(k);
-        }
     }
 
     /// One step: Poisson sample, clipped and noised critic update (an empty
@@ -359,10 +321,10 @@ impl DpStepper {
         let mut cond_real = Matrix::zeros(b, cd);
         if !empty {
             encoder.fill(encoded, &self.batch, &mut real);
-            if !self.cond_cols.is_empty() {
+            if !self.conds.cond_cols.is_empty() {
                 for (i, &r) in self.batch.iter().enumerate() {
-                    let k = self.pick_column(rng);
-                    let slot = encoded.slots[self.cond_cols[k]][r] as usize;
+                    let k = self.conds.pick_column(rng);
+                    let slot = encoded.slots[self.conds.cond_cols[k]][r] as usize;
                     cond_real.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
                 }
             }
@@ -372,7 +334,7 @@ impl DpStepper {
         let f = self.fake_batch;
         let mut cond_fake = Matrix::zeros(f, cd);
         let mut sel = vec![None; f];
-        self.fill_fake_conds(encoder, &mut cond_fake, &mut sel, rng);
+        self.conds.fill_fake(encoder, &mut cond_fake, &mut sel, rng);
         // The engine divides the noisy sum by the batch size it was given
         // (b); rescale so that the result is (sum + noise) / (q·n̂).
         let rescale = b as f32 / self.expected_batch as f32;
@@ -394,15 +356,62 @@ impl DpStepper {
         )?;
         // Losses come from real rows: for the progress bar only.
         let critic = if empty { f32::NAN } else { s.stats.loss };
-        let mut cond_gen = std::mem::replace(&mut self.cond_gen, Matrix::zeros(0, 0));
-        let mut selected = std::mem::take(&mut self.selected);
-        self.fill_fake_conds(encoder, &mut cond_gen, &mut selected, rng);
-        let g = gan.generator_step(&cond_gen, &selected, rng);
-        self.cond_gen = cond_gen;
-        self.selected = selected;
+        self.conds
+            .fill_fake(encoder, &mut self.cond_gen, &mut self.selected, rng);
+        let g = gan.generator_step(&self.cond_gen, &self.selected, rng)?;
         Ok(StepLosses {
             critic,
-            generator: g?.loss,
+            generator: g.loss,
         })
+    }
+}
+
+/// How rows are conditioned in DP training: the cond columns, their
+/// released frequencies and the target's share. Depends on released values
+/// only, so real and fake rows can share it.
+struct Conditions {
+    /// Model columns that have a block in the conditional vector.
+    cond_cols: Vec<usize>,
+    /// Per cond column: cumulative released frequencies of its slots.
+    cums: Vec<Vec<f64>>,
+    /// The target's position in `cond_cols` and the share of conditions
+    /// that pick it (the rest pick a column uniformly).
+    target: Option<(usize, f64)>,
+}
+
+impl Conditions {
+    /// Which cond column a row is conditioned on: the target in its share of
+    /// rows, else uniform. Real and fake rows use the same rule (and it
+    /// does not look at the data), so the critic cannot tell them apart by
+    /// the column alone.
+    fn pick_column(&self, rng: &mut ChaCha8Rng) -> usize {
+        if let Some((k, share)) = self.target
+            && rng.random::<f64>() < share
+        {
+            return k;
+        }
+        rng.random_range(0..self.cond_cols.len())
+    }
+
+    /// Conditions of fake rows, drawn from the released frequencies.
+    fn fill_fake(
+        &self,
+        encoder: &Encoder,
+        m: &mut Matrix,
+        sel: &mut [Option<usize>],
+        rng: &mut ChaCha8Rng,
+    ) {
+        m.data.iter_mut().for_each(|v| *v = 0.0);
+        if self.cond_cols.is_empty() {
+            sel.iter_mut().for_each(|s| *s = None);
+            return;
+        }
+        let cd = encoder.cond_dim;
+        for (i, s) in sel.iter_mut().enumerate() {
+            let k = self.pick_column(rng);
+            let slot = draw(&self.cums[k], rng.random());
+            m.data[i * cd + encoder.cond_columns[k].cond_start + slot] = 1.0;
+            *s = Some(k);
+        }
     }
 }

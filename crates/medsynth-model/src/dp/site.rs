@@ -327,11 +327,6 @@ impl SiteDpTraining {
         self.n_est
     }
 
-    /// The calibrated plan (noise multiplier, sampling rate, planned steps).
-    pub fn plan(&self) -> &DpSgdPlan {
-        &self.plan
-    }
-
     /// Everything this site has released so far: statistics plus the DP-SGD
     /// steps actually taken.
     pub fn ledger(&self) -> Result<Ledger> {
@@ -350,11 +345,6 @@ impl SiteDpTraining {
     /// ε spent so far, checked against the site's budget.
     pub fn spent(&self) -> Result<PrivacySpent> {
         self.budget.check(&self.ledger()?).map_err(privacy_error)
-    }
-
-    /// The site's budget.
-    pub fn budget(&self) -> Budget {
-        self.budget
     }
 
     /// What the manifest and the CLI report for site `site`.
