@@ -68,18 +68,23 @@ impl CtganConfig {
         // quality 0.906, pairs 0.855, TSTR AUC 0.880, vs 0.890 / 0.829 / 0.843
         // at CTGAN's pac 10 with 3,000 steps of 100, where the critic sees only
         // 10 samples per step; the same rows seen, in more, cheaper steps).
-        let (steps, batch, pac) = match n_rows {
-            0..=2_000 => (6_000, 50, 2),
-            2_001..=20_000 => (4_000, 300, 10),
-            _ => (5_000, 500, 10),
+        //
+        // Small tables also get 128-wide networks: on heart (seeds 0–5, pac 2,
+        // 6,000 steps) 256-wide ones gave pairs 0.848, TSTR AUC 0.875, share
+        // closer to train 0.623 in 20 s; 128-wide ones 0.847 / 0.885 / 0.607
+        // in 9.5 s, and sampling is ~2× faster. 212 rows do not need the width.
+        let (steps, batch, pac, width) = match n_rows {
+            0..=2_000 => (6_000, 50, 2, 128),
+            2_001..=20_000 => (4_000, 300, 10, 256),
+            _ => (5_000, 500, 10, 256),
         };
         CtganConfig {
             steps,
             batch,
             pac,
             noise_dim: 128,
-            generator_hidden: vec![256, 256],
-            critic_hidden: vec![256, 256],
+            generator_hidden: vec![width, width],
+            critic_hidden: vec![width, width],
             critic_steps: 1,
             lr_generator: 2e-4,
             lr_critic: 2e-4,
