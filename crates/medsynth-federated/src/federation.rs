@@ -262,6 +262,7 @@ impl Federation {
         Ok(LocalTrainer::new(
             self.encoder(),
             self.config.clone(),
+            &self.stats,
             raw,
             site_seed,
         )?)
