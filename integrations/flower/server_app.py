@@ -10,12 +10,13 @@ FedAvg weighted by `num-examples` with medsynth's rejection rules (see
    each reply is validated on its own, bad ones are logged and dropped, the
    rest averaged. Replies missing `round-timeout` are dropped by the Grid.
 4. `medsynth federate finish` writes the model directory (`final-model`),
-   which `medsynth sample` reads like any other. Its parameters are those
-   of the round whose global parameters the sites scored best (each reply
-   carries the site's `score` of the parameters it received; the server
-   takes the row-weighted mean, `medsynth_common.combined_score`), or the
-   last aggregate when no site scored. The last aggregate itself is never
-   scored (no site receives it), so it is a candidate only without scores.
+   which `medsynth sample` reads like any other. With `select-round = true`
+   its parameters are those of the round whose global parameters the sites
+   scored best (each reply carries the site's `score` of the parameters it
+   received; the server takes the row-weighted mean,
+   `medsynth_common.combined_score`); otherwise, or when no site scored,
+   the last aggregate. The last aggregate itself is never scored (no site
+   receives it), hence off by default.
 
 Why not Flower's stock `FedAvg.aggregate_train`: it raises and skips the
 whole round's aggregation when a single reply is inconsistent, and it never
@@ -112,6 +113,7 @@ def main(grid: Grid, context: Context) -> None:
     # 3. Rounds.
     history = []
     total_accepted = total_rejected = 0
+    select_round = bool(cfg.get("select-round", False))
     best = None  # (combined score, round, parameters sent in that round)
     for rnd in range(1, rounds + 1):
         live = [n for n in _wait_for_nodes(grid, int(cfg["min-nodes"]), timeout) if n in summaries]
@@ -150,7 +152,7 @@ def main(grid: Grid, context: Context) -> None:
         missing = len(live) - len(replies)
         # The scores are of the parameters sent this round (before aggregation).
         score = combined_score(scores)
-        if score is not None and (best is None or score > best[0]):
+        if select_round and score is not None and (best is None or score > best[0]):
             best = (score, rnd, glob)
         glob, accepted, rejected = fedavg(glob, updates, aggregate, max_norm)
         total_accepted += len(accepted)
