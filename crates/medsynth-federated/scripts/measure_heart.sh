@@ -11,7 +11,9 @@
 #   fedavg-last / fedprox-last / shared-generator-last: the same without the
 #   sites' snapshot selection (`--no-select`: the last round's generator)
 # Env: BIN (default target/release/medsynth), ROUNDS (20), STEPS (50 local
-#   steps per round), SPLITS ("iid by=sex dirichlet=0.5").
+#   steps per round), SPLITS ("iid by=sex dirichlet=0.5"), MU (FedProx, 1),
+#   SERVER_EMA (0.8), LR_SCALE (the sites' learning-rate multiplier, 1; the
+#   word `sites` = the number of sites of the split).
 # Budget: a federated run does ROUNDS×STEPS steps at each of its K sites; the
 # centralised fit gets the same total (K×ROUNDS×STEPS steps); a local-only
 # model gets its site's share (ROUNDS×STEPS).
@@ -63,10 +65,12 @@ for seed in $SEEDS; do
       tag="fed_${strat}_${split//[=.]/_}_s$seed"
       extra=()
       [[ $strat == *-last ]] && extra=(--no-select)
+      lrs=${LR_SCALE:-1}
+      [ "$lrs" = sites ] && lrs=$sites
       t0=$(date +%s.%N)
       "$BIN" --quiet federate simulate "$TRAIN" --sites "$sites" --split "$split" --target num \
         --rounds "$ROUNDS" --local-steps "$STEPS" --strategy "${strat%-last}" --mu "${MU:-1}" --seed "$seed" \
-        --server-ema "${SERVER_EMA:-0.8}" "${extra[@]}" --sites-out "$OUT/sites_${split//[=.]/_}_s$seed" -o "$OUT/$tag.model"
+        --server-ema "${SERVER_EMA:-0.8}" --lr-scale "$lrs" "${extra[@]}" --sites-out "$OUT/sites_${split//[=.]/_}_s$seed" -o "$OUT/$tag.model"
       t1=$(date +%s.%N)
       read -r q p a c < <(run_eval "$OUT/$tag.model" "$tag" "$seed")
       line "federated" "$split" "$strat" "$seed" "$(echo "$t1 - $t0" | bc)" "$q" "$p" "$a" "$c"

@@ -65,7 +65,9 @@ pub use split::{SiteSplit, SplitStrategy, split, split_by_label, split_dirichlet
 pub use update::{SiteMetrics, SiteScore, SiteUpdate};
 
 pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain, undeclared_columns};
-pub use federation::{Federation, SiteSummary, Strategy, site_seed, summarize, summarize_dp};
+pub use federation::{
+    Federation, SiteSummary, Strategy, scaled_learning_rates, site_seed, summarize, summarize_dp,
+};
 pub use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport};
 pub use medsynth_nn::NamedTensor;
 pub use sim::{CtganSite, SimOptions, SimOutcome, simulate};

@@ -21,7 +21,9 @@ use medsynth_privacy::Ledger;
 
 use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
-use crate::federation::{Federation, Strategy, site_seed, summarize, summarize_dp};
+use crate::federation::{
+    Federation, Strategy, scaled_learning_rates, site_seed, summarize, summarize_dp,
+};
 use crate::round::{RoundConfig, RoundDriver, RoundRecord, Site};
 use crate::select::{Selector, combined_score};
 use crate::update::{SiteMetrics, SiteScore, SiteUpdate};
@@ -153,6 +155,10 @@ pub struct SimOptions {
     /// round with the best row-weighted mean score, as centralised `fit`
     /// keeps its best EMA snapshot. Off, or under DP: the last round's.
     pub select: bool,
+    /// Multiplies the sites' CTGAN learning rates (1 = the defaults); about
+    /// the number of sites recovers the centralised progress per round (see
+    /// [`scaled_learning_rates`]).
+    pub lr_scale: f32,
 }
 
 impl Default for SimOptions {
@@ -171,6 +177,7 @@ impl Default for SimOptions {
             server_ema: 0.0,
             privacy: None,
             select: true,
+            lr_scale: 1.0,
         }
     }
 }
@@ -262,6 +269,11 @@ pub fn simulate(
         )),
         (None, None) => None,
     };
+    let config = scaled_learning_rates(
+        config,
+        summaries.iter().map(|s| s.rows).sum(),
+        opts.lr_scale,
+    )?;
     let federation = Federation::from_summaries(
         &schema,
         &summaries,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use medsynth_data::{Schema, Table};
 use medsynth_federated::{
     Federation, NamedTensor, RoundRecord, SimOptions, SitePrivacy, SiteSummary, SplitStrategy,
-    Strategy, domain_is_declared, simulate, site_seed, split, summarize,
+    Strategy, domain_is_declared, scaled_learning_rates, simulate, site_seed, split, summarize,
 };
 use medsynth_model::ctgan::local::FederatedInfo;
 use medsynth_model::spec::labels_of;
@@ -67,6 +67,11 @@ pub struct StrategyArgs {
     /// Local CTGAN steps per site and round.
     #[arg(long, default_value_t = 100)]
     pub local_steps: u64,
+    /// Multiply the sites' CTGAN learning rates by this (about the number of
+    /// sites lets FedAvg keep up with centralised training of the same total
+    /// steps; see docs/federated.md).
+    #[arg(long, default_value_t = 1.0)]
+    pub lr_scale: f32,
 }
 
 impl StrategyArgs {
@@ -267,6 +272,7 @@ fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
         server_ema: args.server_ema,
         privacy,
         select: !args.no_select,
+        lr_scale: args.strategy.lr_scale,
     };
     let bar = ctx.progress(args.rounds as u64, "rounds");
     let mut log = String::new();
@@ -419,10 +425,15 @@ fn run_init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|p| read_json(p, "site summary written by `medsynth federate site-stats`"))
         .collect::<Result<_>>()?;
+    let config = scaled_learning_rates(
+        None,
+        summaries.iter().map(|s| s.rows).sum(),
+        args.strategy.lr_scale,
+    )?;
     let fed = Federation::from_summaries(
         &schema,
         &summaries,
-        None,
+        config,
         strategy,
         args.strategy.local_steps,
         ctx.seed,
