@@ -7,7 +7,9 @@ machine; what goes back to the server is
   category counts over the agreed domain (aggregates, never rows);
 * for a TRAIN (every round): the arrays written by
   `medsynth federate client-round` and its metrics
-  (`{"rows", "loss", "critic_loss", "steps", "ledger"}`).
+  (`{"rows", "loss", "critic_loss", "steps", "ledger", "score"}`; `score`,
+  the site's selection score of the parameters it received, is forwarded
+  as a metric for the server's snapshot selection).
 
 Node configuration (set per SuperNode with `--node-config`):
 
@@ -88,12 +90,15 @@ def train(msg: Message, context: Context) -> Message:
     params = load_file(p_out)
     with open(m_out, encoding="utf-8") as f:
         metrics = json.load(f)
+    metric_values = {"num-examples": int(metrics["rows"]), "loss": float(metrics.get("loss") or 0.0)}
+    # The site's selection score of the parameters it received (absent when
+    # the binary does not compute one, e.g. under DP).
+    if metrics.get("score") is not None:
+        metric_values["score"] = float(metrics["score"])
     content = RecordDict(
         {
             "arrays": ArrayRecord({k: Array(v) for k, v in params.items()}),
-            "metrics": MetricRecord(
-                {"num-examples": int(metrics["rows"]), "loss": float(metrics.get("loss") or 0.0)}
-            ),
+            "metrics": MetricRecord(metric_values),
             "ledger": ConfigRecord({"json": json.dumps(metrics.get("ledger"))}),
         }
     )

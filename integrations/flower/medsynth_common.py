@@ -13,6 +13,12 @@ same updates:
 A rejected update is logged with its reason and left out; the others are
 averaged (weights = `num-examples`, sums in float64). When every update is
 rejected the previous global parameters stay in force.
+
+Snapshot selection mirrors `medsynth_federated::select`: each site reports
+its selection score of the parameters it received (`score` in the
+client-round metrics, computed on its own rows, never under DP); the
+server's combined score of those parameters is the row-weighted mean of the
+scores that are finite and in [0, 1].
 """
 
 from __future__ import annotations
@@ -103,3 +109,13 @@ def fedavg(
             acc += (rows / total) * np.asarray(params[name], dtype=np.float64)
         out[name] = acc.astype(g.dtype)
     return out, [s for s, _, _ in accepted], rejected
+
+
+def combined_score(scores: list[tuple[float, float]]) -> float | None:
+    """Row-weighted mean of (rows, score) pairs, ignoring scores that are not
+    finite or outside [0, 1] and sites with no rows; None when none is usable."""
+    usable = [(r, s) for r, s in scores if r > 0 and np.isfinite(s) and 0.0 <= s <= 1.0]
+    total = sum(r for r, _ in usable)
+    if total <= 0:
+        return None
+    return sum(r * s for r, s in usable) / total

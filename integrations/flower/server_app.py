@@ -10,7 +10,13 @@ FedAvg weighted by `num-examples` with medsynth's rejection rules (see
    each reply is validated on its own, bad ones are logged and dropped, the
    rest averaged. Replies missing `round-timeout` are dropped by the Grid.
 4. `medsynth federate finish` writes the model directory (`final-model`),
-   which `medsynth sample` reads like any other.
+   which `medsynth sample` reads like any other. With `select-round = true`
+   its parameters are those of the round whose global parameters the sites
+   scored best (each reply carries the site's `score` of the parameters it
+   received; the server takes the row-weighted mean,
+   `medsynth_common.combined_score`); otherwise, or when no site scored,
+   the last aggregate. The last aggregate itself is never scored (no site
+   receives it), hence off by default.
 
 Why not Flower's stock `FedAvg.aggregate_train`: it raises and skips the
 whole round's aggregation when a single reply is inconsistent, and it never
@@ -31,7 +37,7 @@ from flwr.serverapp import Grid, ServerApp
 from flwr.supercore import log
 from safetensors.numpy import load_file, save_file
 
-from medsynth_common import fedavg
+from medsynth_common import combined_score, fedavg
 
 app = ServerApp()
 
@@ -107,6 +113,8 @@ def main(grid: Grid, context: Context) -> None:
     # 3. Rounds.
     history = []
     total_accepted = total_rejected = 0
+    select_round = bool(cfg.get("select-round", False))
+    best = None  # (combined score, round, parameters sent in that round)
     for rnd in range(1, rounds + 1):
         live = [n for n in _wait_for_nodes(grid, int(cfg["min-nodes"]), timeout) if n in summaries]
         config = ConfigRecord({"server-round": rnd, "federation": federation})
@@ -120,7 +128,7 @@ def main(grid: Grid, context: Context) -> None:
         ]
         t0 = time.monotonic()
         replies = list(grid.send_and_receive(msgs, timeout=timeout))
-        updates, failures, ledgers = [], [], {}
+        updates, failures, ledgers, scores = [], [], {}, []
         for reply in replies:
             site = reply.metadata.src_node_id
             if reply.has_error():
@@ -133,12 +141,19 @@ def main(grid: Grid, context: Context) -> None:
                 ledger = reply.content.config_records.get("ledger")
                 if ledger is not None:
                     ledgers[site] = json.loads(str(ledger["json"]))
+                metrics = reply.content["metrics"]
+                if "score" in metrics:
+                    scores.append((rows, float(metrics["score"])))
             except (KeyError, TypeError, ValueError) as err:
                 failures.append({"site": site, "error": f"malformed reply: {err}"})
                 log(WARNING, "round %d: site %d sent a malformed reply: %s", rnd, site, err)
                 continue
             updates.append((site, rows, params))
         missing = len(live) - len(replies)
+        # The scores are of the parameters sent this round (before aggregation).
+        score = combined_score(scores)
+        if select_round and score is not None and (best is None or score > best[0]):
+            best = (score, rnd, glob)
         glob, accepted, rejected = fedavg(glob, updates, aggregate, max_norm)
         total_accepted += len(accepted)
         total_rejected += len(rejected)
@@ -159,16 +174,24 @@ def main(grid: Grid, context: Context) -> None:
                 "failed": failures,
                 "timed_out": missing,
                 "ledgers": ledgers,
+                "selection_score": score,
             }
         )
 
     # 4. The model directory.
     final_params = os.path.join(work, "global_final.safetensors")
+    selection = []
+    if best is not None:
+        log(INFO, "selected the parameters sent in round %d (sites' mean selection score %.4f)", best[1], best[0])
+        glob = best[2]
+        if best[1] >= 2:
+            # Sent in round r (from 1) = the aggregate of round r - 1, i.e. round r - 2 counted from 0.
+            selection = ["--selected-round", str(best[1] - 2), "--selection-score", repr(best[0])]
     save_file(glob, final_params)
     _run(
         [binary, "federate", "finish", "--federation", os.path.join(fed_dir, "federation.json"),
          "--params", final_params, "--rounds", str(rounds), "--accepted", str(total_accepted),
-         "--rejected", str(total_rejected), "-o", str(cfg["final-model"]), "--quiet"]
+         "--rejected", str(total_rejected), *selection, "-o", str(cfg["final-model"]), "--quiet"]
     )
     with open(os.path.join(work, "rounds.json"), "w", encoding="utf-8") as f:
         json.dump(history, f)

@@ -4,7 +4,7 @@ import unittest
 
 import numpy as np
 
-from medsynth_common import fedavg, validate
+from medsynth_common import combined_score, fedavg, validate
 
 
 def params(g: float, c: float) -> dict:
@@ -62,6 +62,12 @@ class Rules(unittest.TestCase):
         extra = params(1, 1)
         extra["generator.extra"] = np.zeros((1,), np.float32)
         self.assertIn("unknown", validate(params(0, 0), extra, 1, "all", 0))
+
+    def test_combined_score_weights_by_rows_and_ignores_bad_scores(self):
+        self.assertAlmostEqual(combined_score([(100, 0.9), (300, 0.5)]), 0.6)
+        self.assertAlmostEqual(combined_score([(100, 0.9), (300, float("nan")), (300, 7.0), (0, 0.1)]), 0.9)
+        self.assertIsNone(combined_score([]))
+        self.assertIsNone(combined_score([(10, -1.0)]))
 
 
 if __name__ == "__main__":

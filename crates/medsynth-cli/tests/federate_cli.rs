@@ -181,6 +181,9 @@ fn per_round_commands_build_a_model_from_site_files() {
     assert_eq!(metrics["rows"], sizes[0]);
     assert_eq!(metrics["steps"], 4);
     assert!(metrics["loss"].as_f64().unwrap().is_finite());
+    // The site's selection score of the parameters it received.
+    let score = metrics["score"].as_f64().unwrap();
+    assert!(score > 0.0 && score < 1.0, "{score}");
     // Same inputs and state → same parameters.
     let (q2, st2) = (d.join("q2.safetensors"), d.join("st0b"));
     round(0, &st2, &q2, &d.join("m2.json"), "1");
@@ -196,14 +199,18 @@ fn per_round_commands_build_a_model_from_site_files() {
         p(&q),
         "--rounds",
         "1",
+        "--selected-round",
+        "0",
+        "--selection-score",
+        "0.75",
         "-o",
         p(&model),
         "--quiet",
     ]);
-    assert_eq!(
-        manifest(&model)["federated"]["strategy"],
-        "shared-generator"
-    );
+    let fed_info = &manifest(&model)["federated"];
+    assert_eq!(fed_info["strategy"], "shared-generator");
+    assert_eq!(fed_info["selected_round"], 0);
+    assert_eq!(fed_info["selection_score"], 0.75);
     let out = d.join("s.csv");
     ok(&[
         "sample",

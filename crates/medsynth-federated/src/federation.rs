@@ -262,6 +262,7 @@ impl Federation {
         Ok(LocalTrainer::new(
             self.encoder(),
             self.config.clone(),
+            &self.stats,
             raw,
             site_seed,
         )?)
@@ -341,9 +342,75 @@ impl Federation {
     }
 }
 
+/// `config` (or the CTGAN defaults for `total_rows` rows) with both
+/// learning rates multiplied by `scale` (1 = unchanged).
+///
+/// Why: FedAvg of K sites that each take S Adam steps from the same global
+/// model moves it about as far as S steps of one site (averaging K similar
+/// steps does not add them up), while centralised training with the same
+/// total number of steps, K·S, takes K·S steps. Adam's step length is
+/// proportional to the learning rate, so a scale of about K lets a round
+/// cover the ground of K·S centralised steps. On heart (3 sites, 20 rounds
+/// × 50 steps) a scale of 3 took FedAvg from quality 0.85 / TSTR AUC 0.46–0.51
+/// to 0.89 / 0.89–0.91, as centralised 3,000 steps (docs/federated.md).
+pub fn scaled_learning_rates(
+    config: Option<CtganConfig>,
+    total_rows: usize,
+    scale: f32,
+) -> Result<Option<CtganConfig>> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(FederatedError::InvalidParameter {
+            name: "learning-rate scale",
+            value: f64::from(scale),
+            expected: "finite and > 0",
+        });
+    }
+    if scale == 1.0 {
+        return Ok(config);
+    }
+    let mut c = config.unwrap_or_else(|| CtganConfig::for_rows(total_rows));
+    c.lr_generator *= scale;
+    c.lr_critic *= scale;
+    Ok(Some(c))
+}
+
 /// A per-site seed derived from the federation's seed, so that sites draw
 /// different batches while the whole run stays reproducible.
 pub fn site_seed(seed: u64, site: usize) -> u64 {
     seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         .wrapping_add((site as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learning_rates_are_scaled_from_the_defaults_or_the_given_settings() {
+        let base = CtganConfig::for_rows(212);
+        assert_eq!(scaled_learning_rates(None, 212, 1.0).unwrap(), None);
+        let c = scaled_learning_rates(None, 212, 3.0).unwrap().unwrap();
+        assert_eq!(c.lr_generator, 3.0 * base.lr_generator);
+        assert_eq!(c.lr_critic, 3.0 * base.lr_critic);
+        assert_eq!(
+            (c.steps, c.batch, c.pac),
+            (base.steps, base.batch, base.pac)
+        );
+        let mut given = base.clone();
+        given.lr_generator = 1e-3;
+        let c = scaled_learning_rates(Some(given.clone()), 212, 2.0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.lr_generator, 2e-3);
+        assert_eq!(
+            scaled_learning_rates(Some(given.clone()), 212, 1.0).unwrap(),
+            Some(given)
+        );
+        for bad in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            assert!(matches!(
+                scaled_learning_rates(None, 212, bad),
+                Err(FederatedError::InvalidParameter { .. })
+            ));
+        }
+    }
 }

@@ -32,6 +32,9 @@
 //!   the columns' domain, send mergeable summaries (row count, histograms,
 //!   category counts), and the server builds one shared encoder and the
 //!   initial parameters from the merged summaries alone.
+//! * [`select`] — server-side snapshot selection: sites score the release
+//!   candidate on their own rows (without DP only), the server keeps the
+//!   round with the best row-weighted mean score.
 //! * [`sim`] — the in-process simulation (`medsynth federate simulate`):
 //!   site objects own their rows; the server side only sees what a site
 //!   would send.
@@ -46,6 +49,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod round;
+pub mod select;
 pub mod sim;
 pub mod split;
 pub mod update;
@@ -56,11 +60,14 @@ pub use aggregate::{
 };
 pub use error::{FederatedError, Result};
 pub use round::{RoundConfig, RoundDriver, RoundRecord, Site, SiteReport, SiteStatus};
+pub use select::{BestRound, Selector, combined_score};
 pub use split::{SiteSplit, SplitStrategy, split, split_by_label, split_dirichlet, split_iid};
-pub use update::{SiteMetrics, SiteUpdate};
+pub use update::{SiteMetrics, SiteScore, SiteUpdate};
 
 pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain, undeclared_columns};
-pub use federation::{Federation, SiteSummary, Strategy, site_seed, summarize, summarize_dp};
+pub use federation::{
+    Federation, SiteSummary, Strategy, scaled_learning_rates, site_seed, summarize, summarize_dp,
+};
 pub use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport};
 pub use medsynth_nn::NamedTensor;
 pub use sim::{CtganSite, SimOptions, SimOutcome, simulate};

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{AggregationRules, Rejected, fedavg};
 use crate::error::{FederatedError, Result};
-use crate::update::{SiteMetrics, SiteUpdate};
+use crate::update::{SiteMetrics, SiteScore, SiteUpdate};
 
 /// One participant. In the simulation a site wraps a local trainer over its
 /// slice of the table; in a deployment it would wrap a remote call.
@@ -34,6 +34,15 @@ pub trait Site: Send {
     /// Trains locally starting from `global` and returns the site's new
     /// parameters with the number of rows used. `round` starts at 0.
     fn train_round(&mut self, global: &[NamedTensor], round: usize) -> Result<SiteUpdate>;
+
+    /// Scores `generator`, the release candidate after `round`, on the
+    /// site's own rows for the server's snapshot selection
+    /// ([`crate::select`]). `None` = the site does not score (the default;
+    /// and always under DP, where the score would leak real rows outside
+    /// the DP guarantee).
+    fn score(&mut self, _generator: &[NamedTensor], _round: usize) -> Result<Option<SiteScore>> {
+        Ok(None)
+    }
 }
 
 /// Scheduling limits of a round.
@@ -104,6 +113,16 @@ pub struct RoundRecord {
     pub rows: u64,
     /// Row-weighted mean of the accepted sites' reported losses, if all reported one.
     pub mean_loss: Option<f64>,
+    /// Sites' selection scores of the release candidate after this round
+    /// (empty without selection or under DP).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<SiteScore>,
+    /// Their row-weighted mean (what the server selects by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_score: Option<f64>,
+    /// Sites that failed to score, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub score_problems: Vec<String>,
 }
 
 impl RoundRecord {
@@ -131,6 +150,7 @@ impl RoundRecord {
             })
             .collect();
         out.extend(self.rejected.iter().map(ToString::to_string));
+        out.extend(self.score_problems.iter().cloned());
         if self.kept_previous {
             out.push(format!(
                 "round {}: no update accepted, global parameters unchanged",
@@ -383,8 +403,53 @@ impl RoundDriver {
             kept_previous: agg.kept_previous,
             rows: agg.rows,
             mean_loss,
+            scores: Vec::new(),
+            selection_score: None,
+            score_problems: Vec::new(),
         };
         Ok((agg.params, record))
+    }
+}
+
+impl RoundDriver {
+    /// Asks every idle site to score the release candidate `generator`
+    /// after `round`. Runs on the caller's thread, one site after the other:
+    /// scoring is a generate-and-count (milliseconds to a second), far
+    /// cheaper than a round, so no deadline applies. A site still busy with
+    /// a round it missed is skipped. Returns the scores in site order and
+    /// one line per site that failed (an error, or a panic, which drops the
+    /// site as in a round).
+    pub fn score(
+        &mut self,
+        generator: &[NamedTensor],
+        round: usize,
+    ) -> (Vec<SiteScore>, Vec<String>) {
+        while let Ok(done) = self.rx.try_recv() {
+            self.reinstate(done);
+        }
+        let mut scores = Vec::new();
+        let mut problems = Vec::new();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            let Slot::Idle(site) = slot else { continue };
+            match catch_unwind(AssertUnwindSafe(|| site.score(generator, round))) {
+                Ok(Ok(Some(mut s))) => {
+                    s.site = i;
+                    scores.push(s);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => problems.push(format!("site {i} could not score round {round}: {e}")),
+                Err(payload) => {
+                    let msg = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "panic".into());
+                    problems.push(format!("site {i} crashed while scoring: {msg}"));
+                    *slot = Slot::Gone(msg);
+                }
+            }
+        }
+        (scores, problems)
     }
 }
 
@@ -612,5 +677,57 @@ mod tests {
         assert!(json.contains("\"status\":\"failed\""), "{json}");
         let back: RoundRecord = serde_json::from_str(&json).unwrap();
         assert_eq!(back, rec);
+    }
+
+    /// Scores `value` (or fails / panics) and trains like `Fixed`.
+    struct Scorer(Option<f64>, bool);
+
+    impl Site for Scorer {
+        fn train_round(&mut self, global: &[NamedTensor], _round: usize) -> Result<SiteUpdate> {
+            fixed(0.0, 1, 0).train_round(global, 0)
+        }
+
+        fn score(&mut self, _: &[NamedTensor], round: usize) -> Result<Option<SiteScore>> {
+            if self.1 {
+                panic!("scoring blew up in round {round}");
+            }
+            match self.0 {
+                Some(score) => Ok(Some(SiteScore {
+                    site: 77, // overwritten by the driver
+                    rows: 10,
+                    score,
+                })),
+                None => Err(FederatedError::SiteFailed("no rows left".into())),
+            }
+        }
+    }
+
+    #[test]
+    fn scoring_collects_site_scores_in_order_and_reports_failures() {
+        let mut d = RoundDriver::new(
+            vec![
+                Box::new(Scorer(Some(0.8), false)),
+                fixed(1.0, 1, 0), // does not score (the default, as under DP)
+                Box::new(Scorer(None, false)),
+                Box::new(Scorer(Some(0.5), true)),
+                Box::new(Scorer(Some(0.6), false)),
+            ],
+            RoundConfig::default(),
+        )
+        .unwrap();
+        let (scores, problems) = d.score(&global(), 3);
+        assert_eq!(
+            scores.iter().map(|s| (s.site, s.score)).collect::<Vec<_>>(),
+            vec![(0, 0.8), (4, 0.6)]
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("site 2") && problems[0].contains("no rows left"));
+        assert!(problems[1].contains("site 3") && problems[1].contains("blew up in round 3"));
+        // The site that panicked is gone for the next round.
+        let (_, rec) = d
+            .run_round(&global(), 4, &AggregationRules::default())
+            .unwrap();
+        assert!(matches!(rec.sites[3].status, SiteStatus::Crashed { .. }));
+        assert_eq!(rec.accepted, vec![0, 1, 2, 4]);
     }
 }

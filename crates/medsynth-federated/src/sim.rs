@@ -21,9 +21,12 @@ use medsynth_privacy::Ledger;
 
 use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
-use crate::federation::{Federation, Strategy, site_seed, summarize, summarize_dp};
+use crate::federation::{
+    Federation, Strategy, scaled_learning_rates, site_seed, summarize, summarize_dp,
+};
 use crate::round::{RoundConfig, RoundDriver, RoundRecord, Site};
-use crate::update::{SiteMetrics, SiteUpdate};
+use crate::select::{Selector, combined_score};
+use crate::update::{SiteMetrics, SiteScore, SiteUpdate};
 
 /// One simulated hospital: its rows (encoded, private to this object) and
 /// its local trainer.
@@ -101,6 +104,23 @@ impl Site for CtganSite {
             metrics: SiteMetrics { loss, ledger },
         })
     }
+
+    /// The trainer's score of the candidate on the site's rows; never under
+    /// DP (checked here as well as in the trainer: the rule is the site's).
+    fn score(&mut self, generator: &[NamedTensor], round: usize) -> Result<Option<SiteScore>> {
+        if self.trainer.privacy().is_some() {
+            return Ok(None);
+        }
+        let score = self
+            .trainer
+            .score(generator, round as u64)
+            .map_err(|e| FederatedError::SiteFailed(e.to_string()))?;
+        Ok(score.map(|score| SiteScore {
+            site: 0,
+            rows: self.trainer.rows() as u64,
+            score,
+        }))
+    }
 }
 
 /// Settings of a simulated federation.
@@ -130,6 +150,15 @@ pub struct SimOptions {
     /// Per-site differential privacy (ε per site over the whole run); the
     /// schema must then declare every modelled column's domain public.
     pub privacy: Option<SitePrivacy>,
+    /// Snapshot selection (without DP only): after every round each site
+    /// scores the release candidate on its own rows and the model keeps the
+    /// round with the best row-weighted mean score, as centralised `fit`
+    /// keeps its best EMA snapshot. Off, or under DP: the last round's.
+    pub select: bool,
+    /// Multiplies the sites' CTGAN learning rates (1 = the defaults); about
+    /// the number of sites recovers the centralised progress per round (see
+    /// [`scaled_learning_rates`]).
+    pub lr_scale: f32,
 }
 
 impl Default for SimOptions {
@@ -147,6 +176,8 @@ impl Default for SimOptions {
             rounds_log: None,
             server_ema: 0.0,
             privacy: None,
+            select: true,
+            lr_scale: 1.0,
         }
     }
 }
@@ -238,6 +269,11 @@ pub fn simulate(
         )),
         (None, None) => None,
     };
+    let config = scaled_learning_rates(
+        config,
+        summaries.iter().map(|s| s.rows).sum(),
+        opts.lr_scale,
+    )?;
     let federation = Federation::from_summaries(
         &schema,
         &summaries,
@@ -295,14 +331,27 @@ pub fn simulate(
     let mut global = federation.initial_global()?;
     let mut average: Option<Vec<NamedTensor>> = None;
     let mut records = Vec::with_capacity(opts.rounds);
+    // Under DP the sites would not score anyway; do not even ask.
+    let select = opts.select && opts.privacy.is_none();
+    let mut selector = Selector::default();
     for round in 0..opts.rounds {
-        let (next, record) = driver.run_round(&global, round, &rules)?;
-        on_round(&record);
+        let (next, mut record) = driver.run_round(&global, round, &rules)?;
         global = next;
-        records.push(record);
         ema_update(&mut average, &global, opts.server_ema);
+        if select && let Some(candidate) = &average {
+            let (scores, problems) = driver.score(candidate, round);
+            record.selection_score = combined_score(&scores);
+            record.scores = scores;
+            record.score_problems = problems;
+            selector.offer(round, record.selection_score, candidate);
+        }
+        on_round(&record);
+        records.push(record);
     }
-    let final_params = average.unwrap_or(global);
+    let (final_params, selected) = match selector.into_best() {
+        Some(best) => (best.params, Some((best.round, best.score))),
+        None => (average.unwrap_or(global), None),
+    };
     let info = FederatedInfo {
         sites: federation.rows_per_site.len(),
         rows_per_site: federation.rows_per_site.clone(),
@@ -318,6 +367,8 @@ pub fn simulate(
             .iter()
             .filter_map(|s| s.lock().ok().and_then(|r| r.clone()))
             .collect(),
+        selected_round: selected.map(|s| s.0),
+        selection_score: selected.map(|s| s.1),
     };
     let insecure = opts
         .privacy

@@ -31,3 +31,17 @@ pub struct SiteMetrics {
     /// each site spends its own budget, and the server reports it per site.
     pub ledger: Option<Ledger>,
 }
+
+/// A site's selection score of the server's release candidate (the
+/// generator the server would publish after a round), computed on the
+/// site's own rows. Only sites training without DP send one: the score
+/// reads real rows and DP-SGD's guarantee does not cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SiteScore {
+    /// Index of the site (overwritten by the round driver).
+    pub site: usize,
+    /// Rows the score was computed on: its weight in the combined score.
+    pub rows: u64,
+    /// The centralised snapshot-selection score, in [0, 1], higher is better.
+    pub score: f64,
+}

@@ -103,7 +103,33 @@ fn a_short_simulation_is_reproducible_and_every_site_is_accepted() {
     let info = a.model.manifest.federated.clone().unwrap();
     assert_eq!((info.sites, info.rounds, info.accepted_updates), (3, 2, 6));
     assert_eq!(info.strategy, "shared-generator");
+    // Selection: every site scored every round's candidate, the manifest
+    // names the round with the best combined score.
+    for r in &a.records {
+        assert_eq!(
+            r.scores.iter().map(|s| s.site).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert!(r.scores.iter().all(|s| s.score > 0.0 && s.score <= 1.0));
+    }
+    let combined: Vec<f64> = a
+        .records
+        .iter()
+        .map(|r| r.selection_score.unwrap())
+        .collect();
+    let round = info.selected_round.expect("a selected round");
+    assert_eq!(info.selection_score, Some(combined[round]));
+    assert!(combined.iter().all(|&c| c <= combined[round]));
+    let manifest = serde_json::to_string(&a.model.manifest).unwrap();
+    assert!(
+        manifest.contains(&format!("\"selected_round\":{round}")),
+        "{manifest}"
+    );
     let (b, _) = run();
+    assert_eq!(
+        b.model.manifest.federated.as_ref().unwrap().selected_round,
+        Some(round)
+    );
     let sample = |m: &medsynth_model::Model| {
         let mut rows = Vec::new();
         m.sample_batches(50, &[], 5, 50, &mut |tb| {
@@ -118,6 +144,25 @@ fn a_short_simulation_is_reproducible_and_every_site_is_accepted() {
     assert_eq!(
         format!("{:?}", sa[0].columns()),
         format!("{:?}", sb[0].columns())
+    );
+    // Without selection: no scores asked for, the last candidate is kept.
+    let plain = simulate(
+        sites(&t, &SplitStrategy::Iid, 11),
+        &schema,
+        &SimOptions {
+            select: false,
+            ..opts.clone()
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(plain.records.iter().all(|r| r.scores.is_empty()));
+    let info = plain.model.manifest.federated.unwrap();
+    assert_eq!((info.selected_round, info.selection_score), (None, None));
+    assert!(
+        !serde_json::to_string(&info)
+            .unwrap()
+            .contains("selected_round")
     );
 }
 
@@ -178,8 +223,13 @@ fn per_site_dp_keeps_every_site_within_its_own_budget_and_releases_no_loss() {
             );
             assert!(m.ledger.is_some());
         }
+        assert!(
+            r.scores.is_empty() && r.selection_score.is_none(),
+            "a selection score computed on real rows was released under DP"
+        );
     }
     let info = out.model.manifest.federated.clone().unwrap();
+    assert_eq!(info.selected_round, None, "no selection under DP");
     assert_eq!(info.site_privacy.len(), 3);
     for p in &info.site_privacy {
         assert_eq!(p.steps, 12, "3 rounds × 4 local steps");

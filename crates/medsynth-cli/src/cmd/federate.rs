@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use medsynth_data::{Schema, Table};
 use medsynth_federated::{
     Federation, NamedTensor, RoundRecord, SimOptions, SitePrivacy, SiteSummary, SplitStrategy,
-    Strategy, domain_is_declared, simulate, site_seed, split, summarize,
+    Strategy, domain_is_declared, scaled_learning_rates, simulate, site_seed, split, summarize,
 };
 use medsynth_model::ctgan::local::FederatedInfo;
 use medsynth_model::spec::labels_of;
@@ -67,6 +67,11 @@ pub struct StrategyArgs {
     /// Local CTGAN steps per site and round.
     #[arg(long, default_value_t = 100)]
     pub local_steps: u64,
+    /// Multiply the sites' CTGAN learning rates by this (about the number of
+    /// sites lets FedAvg keep up with centralised training of the same total
+    /// steps; see docs/federated.md).
+    #[arg(long, default_value_t = 1.0)]
+    pub lr_scale: f32,
 }
 
 impl StrategyArgs {
@@ -117,6 +122,11 @@ pub struct SimulateArgs {
     /// δ of each site (default min(1e-5, 1/(10·site rows))).
     #[arg(long, requires = "epsilon")]
     pub delta: Option<f64>,
+    /// Keep the last round's generator instead of the round whose release
+    /// candidate the sites scored best on their own rows (selection is
+    /// always off under --epsilon: the score reads real rows).
+    #[arg(long)]
+    pub no_select: bool,
     /// Also write each simulated site's rows as DIR/site{i}.csv (for local-only baselines or a Flower run).
     #[arg(long)]
     pub sites_out: Option<PathBuf>,
@@ -261,6 +271,8 @@ fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
         rounds_log: Some(ROUNDS_LOG.into()),
         server_ema: args.server_ema,
         privacy,
+        select: !args.no_select,
+        lr_scale: args.strategy.lr_scale,
     };
     let bar = ctx.progress(args.rounds as u64, "rounds");
     let mut log = String::new();
@@ -302,6 +314,13 @@ fn run_simulate(args: &SimulateArgs, ctx: &Ctx) -> Result<()> {
     })?;
     outcome.model.save(&args.output)?;
     if let Some(fed) = &outcome.model.manifest.federated {
+        if let (Some(round), Some(score)) = (fed.selected_round, fed.selection_score) {
+            ctx.info(format!(
+                "selected the generator of round {}/{} (sites' mean selection score {score:.4})",
+                round + 1,
+                args.rounds
+            ));
+        }
         for p in &fed.site_privacy {
             ctx.info(format!(
                 "site {}: ε = {:.3} spent of {:.3} at δ = {:.1e} ({} DP-SGD steps, noise multiplier {:.3}, sampling rate {:.4}, {:.0} rows released)",
@@ -406,10 +425,15 @@ fn run_init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|p| read_json(p, "site summary written by `medsynth federate site-stats`"))
         .collect::<Result<_>>()?;
+    let config = scaled_learning_rates(
+        None,
+        summaries.iter().map(|s| s.rows).sum(),
+        args.strategy.lr_scale,
+    )?;
     let fed = Federation::from_summaries(
         &schema,
         &summaries,
-        None,
+        config,
         strategy,
         args.strategy.local_steps,
         ctx.seed,
@@ -456,7 +480,8 @@ pub struct ClientRoundArgs {
     /// Where to write the site's parameters after local training.
     #[arg(long)]
     pub params_out: PathBuf,
-    /// Where to write {rows, loss, critic_loss, steps, ledger}.
+    /// Where to write {rows, loss, critic_loss, steps, ledger, score}
+    /// (score: the site's selection score of --params-in on its rows).
     #[arg(long)]
     pub metrics: PathBuf,
     /// Directory keeping the site's critic and optimiser state between rounds (needed by shared-generator).
@@ -492,6 +517,11 @@ fn run_client_round(args: &ClientRoundArgs, ctx: &Ctx) -> Result<()> {
         trainer.restore_state(&read_tensors(p)?)?;
     }
     let steps = args.local_steps.unwrap_or(fed.local_steps);
+    // The site's selection score of the parameters it received (the
+    // server's current global generator), before training on them: the
+    // server can keep the best round. `client-round` has no DP; a DP
+    // client would not compute it (the trainer returns none).
+    let score = trainer.score(&global, args.round)?;
     let r = trainer.train_round(
         &global,
         steps,
@@ -506,7 +536,7 @@ fn run_client_round(args: &ClientRoundArgs, ctx: &Ctx) -> Result<()> {
     write_json(
         &args.metrics,
         &json!({"rows": trainer.rows(), "loss": r.generator_loss, "critic_loss": r.critic_loss,
-            "steps": r.steps, "ledger": null}),
+            "steps": r.steps, "ledger": null, "score": score}),
     )?;
     ctx.info(format!(
         "local round {}: {} steps on {} rows, generator loss {:.3}",
@@ -535,6 +565,13 @@ pub struct FinishArgs {
     pub accepted: usize,
     #[arg(long, default_value_t = 0)]
     pub rejected: usize,
+    /// When --params were selected by the sites' scores: the round (from 0)
+    /// after which they were the global parameters (recorded in the manifest).
+    #[arg(long, requires = "selection_score")]
+    pub selected_round: Option<usize>,
+    /// The sites' combined selection score of --params (recorded in the manifest).
+    #[arg(long, requires = "selected_round")]
+    pub selection_score: Option<f64>,
     /// Model directory to write.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -555,6 +592,8 @@ fn run_finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         rejected_updates: args.rejected,
         rounds_log: None,
         site_privacy: Vec::new(),
+        selected_round: args.selected_round,
+        selection_score: args.selection_score,
     };
     let model = fed
         .finish(&global, info, 0.0)

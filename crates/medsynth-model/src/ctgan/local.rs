@@ -5,11 +5,15 @@
 //!
 //! Why a separate trainer from [`super::train`]: a federated site starts
 //! every round from parameters it was *given*, trains a fixed number of
-//! steps, and hands its parameters back; there is no snapshot selection
-//! (selection scores are computed on real rows and would be one more thing
-//! leaving the site) and no checkpointing (the round is the checkpoint). The
-//! inner step is the same CTGAN step: training-by-sampling, WGAN-GP critic,
-//! conditional generator loss.
+//! steps, and hands its parameters back; there is no checkpointing (the
+//! round is the checkpoint). The inner step is the same CTGAN step:
+//! training-by-sampling, WGAN-GP critic, conditional generator loss.
+//! Snapshot selection is split between the parties: a site scores the
+//! generator the server would release on its own rows
+//! ([`LocalTrainer::score`], the centralised selection score), and the server
+//! keeps the round with the best row-weighted mean of the site scores. The
+//! score is computed on real rows, so it is one more number leaving the
+//! site; under DP it is not computed (DP-SGD does not cover it).
 //!
 //! Statistics are computed against the *agreed* domain in the schema (numeric
 //! bounds, category lists), and whether a numeric column gets one bin per
@@ -26,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::config::CtganConfig;
 use super::gan_config;
 use super::sampler::CondSampler;
+use super::selection::{Binner, Coded, score_generator};
 use crate::dp::site::{SiteDpTraining, SitePrivacyReport, SiteRelease};
 use crate::encoder::gmm::GmmOptions;
 use crate::encoder::{EncodedRows, Encoder};
@@ -69,6 +74,13 @@ pub struct FederatedInfo {
     /// Per-site DP: each site's ε, δ, DP-SGD plan and ledger (empty without DP).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub site_privacy: Vec<SitePrivacyReport>,
+    /// Round (from 0) whose release candidate the model stores, when the
+    /// server selected by site scores; `None` = the last round's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_round: Option<usize>,
+    /// Row-weighted mean of the sites' selection scores of that round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_score: Option<f64>,
 }
 
 /// Whether a numeric column's histogram gets one bin per integer, decided
@@ -300,6 +312,19 @@ pub struct LocalTrainer {
     /// Per-site DP-SGD (critic steps on Poisson samples, clipped and noised,
     /// charged to the site's ledger) instead of training-by-sampling.
     dp: Option<SiteDpTraining>,
+    /// The site's side of snapshot selection.
+    selection: SiteSelection,
+}
+
+/// What a site needs to score a generator on its own rows: the binner of
+/// the federation's merged statistics (identical at every site, so scores
+/// are comparable), the site's rows coded by it, and a scratch GAN to load
+/// the candidate into (the training GAN keeps its critic and Adam state).
+struct SiteSelection {
+    binner: Binner,
+    reference: Coded,
+    scratch: Option<Gan>,
+    seed: u64,
 }
 
 impl std::fmt::Debug for LocalTrainer {
@@ -318,8 +343,15 @@ fn stream(seed: u64, purpose: u64) -> ChaCha8Rng {
 
 impl LocalTrainer {
     /// Encodes the site's rows (from [`site_prepare`]) with the shared
-    /// encoder. `seed` should differ between sites.
-    pub fn new(encoder: Encoder, cfg: CtganConfig, raw: &[RawColumn], seed: u64) -> Result<Self> {
+    /// encoder. `merged_stats` are the federation's merged statistics (they
+    /// define the selection score's bins). `seed` should differ between sites.
+    pub fn new(
+        encoder: Encoder,
+        cfg: CtganConfig,
+        merged_stats: &[ColumnStats],
+        raw: &[RawColumn],
+        seed: u64,
+    ) -> Result<Self> {
         cfg.validate().map_err(ModelError::input)?;
         if raw.len() != encoder.columns.len() {
             return Err(ModelError::input(format!(
@@ -335,6 +367,15 @@ impl LocalTrainer {
         let gan = Gan::new(gan_config(&encoder, &cfg), &mut stream(seed, 1))?;
         let encoded = encoder.encode(raw, &mut stream(seed, 2));
         let sampler = CondSampler::new(&encoder, &encoded);
+        if merged_stats.len() != raw.len() {
+            return Err(ModelError::input(format!(
+                "the federation's statistics cover {} columns, the site has {}",
+                merged_stats.len(),
+                raw.len()
+            )));
+        }
+        let binner = Binner::new(merged_stats);
+        let reference = binner.codes(raw);
         Ok(LocalTrainer {
             encoder,
             cfg,
@@ -343,6 +384,12 @@ impl LocalTrainer {
             sampler,
             rng: stream(seed, 3),
             dp: None,
+            selection: SiteSelection {
+                binner,
+                reference,
+                scratch: None,
+                seed,
+            },
         })
     }
 
@@ -362,7 +409,7 @@ impl LocalTrainer {
         total_steps: u64,
         insecure_noise_seed: Option<u64>,
     ) -> Result<Self> {
-        let mut t = Self::new(encoder, cfg, raw, seed)?;
+        let mut t = Self::new(encoder, cfg, merged_stats, raw, seed)?;
         let (dp, batch) = SiteDpTraining::new(
             &t.encoder,
             merged_stats,
@@ -398,6 +445,36 @@ impl LocalTrainer {
     pub fn restore_state(&mut self, state: &[NamedTensor]) -> Result<()> {
         self.gan.import_parameters(state)?;
         Ok(())
+    }
+
+    /// The site's selection score of `generator` (the generator tensors the
+    /// server would release, e.g. its moving average after `round`): the
+    /// centralised snapshot-selection score ([`score_generator`]) of
+    /// `eval_rows` generated rows against the site's own rows, higher is
+    /// better. `None` under DP: the score is computed on real rows and
+    /// DP-SGD's guarantee does not cover it, so a DP site never computes it.
+    /// Deterministic for the site's seed and `round`; does not touch the
+    /// training state.
+    pub fn score(&mut self, generator: &[NamedTensor], round: u64) -> Result<Option<f64>> {
+        if self.dp.is_some() {
+            return Ok(None);
+        }
+        let sel = &mut self.selection;
+        let scratch = sel.scratch.get_or_insert_with(|| self.gan.clone());
+        // The engine imports the generator group all-or-nothing: a partial
+        // candidate is an error, never a mixture with the scratch's weights.
+        scratch.import_parameters(generator)?;
+        let mut rng = stream(sel.seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15), 4);
+        let score = score_generator(
+            scratch,
+            &self.encoder,
+            &self.sampler,
+            &sel.binner,
+            &sel.reference,
+            self.cfg.eval_rows,
+            &mut rng,
+        )?;
+        Ok(Some(score))
     }
 
     /// One round: load `global` (the generator, and the critic if present),
@@ -691,7 +768,8 @@ mod tests {
         assert!(init.iter().any(|t| t.name.starts_with("critic.")));
         assert!(!init.iter().any(|t| t.name.starts_with("adam")));
         let run = |mu: f32, critic: bool| {
-            let mut t = LocalTrainer::new(enc.clone(), cfg.clone(), &site.raw, 9).unwrap();
+            let mut t =
+                LocalTrainer::new(enc.clone(), cfg.clone(), &site.stats, &site.raw, 9).unwrap();
             t.train_round(&init, 20, mu, critic).unwrap()
         };
         let a = run(0.0, true);
@@ -720,6 +798,73 @@ mod tests {
             "{} vs {}",
             dist(&prox.params),
             dist(&a.params)
+        );
+    }
+
+    #[test]
+    fn a_site_scores_the_candidate_without_touching_training_and_never_under_dp() {
+        use crate::dp::site::{SitePrivacy, release_site_stats};
+        let s = schema();
+        let site = site_prepare(&table(0..120), &s).unwrap();
+        let mut cfg = CtganConfig::for_rows(120);
+        (cfg.batch, cfg.pac, cfg.noise_dim) = (20, 1, 8);
+        (cfg.generator_hidden, cfg.critic_hidden) = (vec![16], vec![16]);
+        (cfg.threads, cfg.eval_rows) = (1, 300);
+        let enc = shared_encoder(&site.stats, &cfg);
+        let init = initial_parameters(&enc, &cfg, 3).unwrap();
+        let generator: Vec<NamedTensor> = init
+            .iter()
+            .filter(|t| t.name.starts_with(GENERATOR_PREFIX))
+            .cloned()
+            .collect();
+        let new =
+            || LocalTrainer::new(enc.clone(), cfg.clone(), &site.stats, &site.raw, 9).unwrap();
+        let mut t = new();
+        let a = t
+            .score(&generator, 4)
+            .unwrap()
+            .expect("a site without DP scores");
+        assert!(a > 0.0 && a < 1.0, "{a}");
+        assert_eq!(t.score(&generator, 4).unwrap(), Some(a), "deterministic");
+        // A candidate missing a generator tensor is refused, not mixed in.
+        let err = t.score(&generator[1..], 4).unwrap_err().to_string();
+        assert!(err.contains("generator") || err.contains("tensor"), "{err}");
+        // Scoring leaves the training state (GAN, RNG) alone.
+        let after = t.train_round(&init, 10, 0.0, true).unwrap();
+        assert_eq!(after, new().train_round(&init, 10, 0.0, true).unwrap());
+        // A trained candidate is scored differently from the initial one.
+        let trained: Vec<NamedTensor> = after
+            .params
+            .iter()
+            .filter(|t| t.name.starts_with(GENERATOR_PREFIX))
+            .cloned()
+            .collect();
+        assert_ne!(t.score(&trained, 4).unwrap(), Some(a));
+
+        let mut privacy = SitePrivacy::new(1.0);
+        privacy.insecure_noise_seed = Some(1);
+        let release = release_site_stats(&site, &privacy).unwrap();
+        let dp_enc = shared_encoder(&release.stats, &cfg);
+        let dp_generator: Vec<NamedTensor> = initial_parameters(&dp_enc, &cfg, 3)
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.name.starts_with(GENERATOR_PREFIX))
+            .collect();
+        let mut dp = LocalTrainer::new_dp(
+            dp_enc,
+            cfg.clone(),
+            &site.raw,
+            9,
+            &release.stats,
+            &release,
+            20,
+            Some(2),
+        )
+        .unwrap();
+        assert_eq!(
+            dp.score(&dp_generator, 0).unwrap(),
+            None,
+            "under DP the site must not compute a score on its rows"
         );
     }
 }

@@ -21,6 +21,12 @@
 //! Capping categories keeps high-cardinality columns (codes, postcodes)
 //! from flooding the contingency tables with empty cells.
 
+use medsynth_nn::{Gan, Matrix};
+use rand::Rng;
+
+use super::sampler::CondSampler;
+use crate::encoder::Encoder;
+use crate::error::Result;
 use crate::spec::{MISSING, RawColumn};
 use crate::stats::ColumnStats;
 
@@ -247,6 +253,30 @@ impl Binner {
             .map(|((a, b), w)| w / total * (a - b).abs())
             .sum::<f64>()
     }
+}
+
+/// Selection score of the generator currently loaded in `gan`: `rows`
+/// rows generated under conditions drawn by `sampler`, decoded, and scored
+/// by `binner` against `reference` (the real rows, coded). Shared by the
+/// centralised snapshot selection ([`super::train`]) and a federated site
+/// scoring the server's release candidate on its own rows
+/// ([`super::local::LocalTrainer::score`]), so that both select by the same
+/// number.
+pub fn score_generator(
+    gan: &Gan,
+    encoder: &Encoder,
+    sampler: &CondSampler,
+    binner: &Binner,
+    reference: &Coded,
+    rows: usize,
+    rng: &mut impl Rng,
+) -> Result<f64> {
+    let mut cond = Matrix::zeros(rows, encoder.cond_dim);
+    sampler.sampling_conds(encoder, &mut cond, None, rng);
+    let generated = gan.generate(&cond, rng)?;
+    let mut out = encoder.empty_output(rows);
+    encoder.decode(&generated, &[], &mut out, rng);
+    Ok(binner.score(reference, &binner.codes(&out)))
 }
 
 /// Pearson correlation over the rows where both values are present (`None`

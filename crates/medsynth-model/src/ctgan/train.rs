@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::config::CtganConfig;
 use super::gan_config;
 use super::sampler::CondSampler;
-use super::selection::Binner;
+use super::selection::{Binner, score_generator};
 use crate::encoder::Encoder;
 use crate::error::{ModelError, Result};
 use crate::spec::RawColumn;
@@ -294,15 +294,16 @@ pub fn train(
         let evaluate = cfg.eval_every > 0 && (step % cfg.eval_every == 0 || step == cfg.steps);
         if evaluate {
             eval_gan.set_generator_parameters(&ema)?;
-            let eval_sampler = &sampler;
             let mut erng = stream(seed ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15), 4);
-            let n = cfg.eval_rows;
-            let mut cond = Matrix::zeros(n, cd);
-            eval_sampler.sampling_conds(encoder, &mut cond, None, &mut erng);
-            let gen_rows = eval_gan.generate(&cond, &mut erng)?;
-            let mut out = encoder.empty_output(n);
-            encoder.decode(&gen_rows, &[], &mut out, &mut erng);
-            let score = binner.score(&reference, &binner.codes(&out));
+            let score = score_generator(
+                &eval_gan,
+                encoder,
+                &sampler,
+                &binner,
+                &reference,
+                cfg.eval_rows,
+                &mut erng,
+            )?;
             point.score = Some(score);
             if best_score.is_none_or(|b| score > b) {
                 best_score = Some(score);
