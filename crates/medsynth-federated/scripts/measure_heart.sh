@@ -12,7 +12,7 @@
 #   sites' snapshot selection (`--no-select`: the last round's generator)
 # Env: BIN (default target/release/medsynth), ROUNDS (20), STEPS (50 local
 #   steps per round), SPLITS ("iid by=sex dirichlet=0.5"), MU (FedProx, 1),
-#   SERVER_EMA (0.8), LR_SCALE (the sites' learning-rate multiplier, 1; the
+#   SERVER_EMA (0.8), LR_SCALE (the sites' learning-rate multiplier; unset = the tool's default; the
 #   word `sites` = the number of sites of the split).
 # Budget: a federated run does ROUNDS×STEPS steps at each of its K sites; the
 # centralised fit gets the same total (K×ROUNDS×STEPS steps); a local-only
@@ -65,12 +65,13 @@ for seed in $SEEDS; do
       tag="fed_${strat}_${split//[=.]/_}_s$seed"
       extra=()
       [[ $strat == *-last ]] && extra=(--no-select)
-      lrs=${LR_SCALE:-1}
-      [ "$lrs" = sites ] && lrs=$sites
+      lrs=()
+      [ -n "${LR_SCALE:-}" ] && lrs=(--lr-scale "$LR_SCALE")
+      [ "${LR_SCALE:-}" = sites ] && lrs=(--lr-scale "$sites")
       t0=$(date +%s.%N)
       "$BIN" --quiet federate simulate "$TRAIN" --sites "$sites" --split "$split" --target num \
         --rounds "$ROUNDS" --local-steps "$STEPS" --strategy "${strat%-last}" --mu "${MU:-1}" --seed "$seed" \
-        --server-ema "${SERVER_EMA:-0.8}" --lr-scale "$lrs" "${extra[@]}" --sites-out "$OUT/sites_${split//[=.]/_}_s$seed" -o "$OUT/$tag.model"
+        --server-ema "${SERVER_EMA:-0.8}" "${lrs[@]}" "${extra[@]}" --sites-out "$OUT/sites_${split//[=.]/_}_s$seed" -o "$OUT/$tag.model"
       t1=$(date +%s.%N)
       read -r q p a c < <(run_eval "$OUT/$tag.model" "$tag" "$seed")
       line "federated" "$split" "$strat" "$seed" "$(echo "$t1 - $t0" | bc)" "$q" "$p" "$a" "$c"

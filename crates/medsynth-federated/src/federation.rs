@@ -342,6 +342,29 @@ impl Federation {
     }
 }
 
+/// Total rows up to which [`default_lr_scale`] scales by the number of sites.
+pub const SMALL_FEDERATION_ROWS: usize = 2_000;
+
+/// The learning-rate scale used when the user gives none: the number of
+/// sites for small non-DP federations (≤ [`SMALL_FEDERATION_ROWS`] rows in
+/// all), 1 otherwise.
+///
+/// Why by size: small tables get many small steps (`CtganConfig::for_rows`)
+/// and a federated run of the same total steps gives each site only 1/K of
+/// them; there the scale recovers centralised quality (heart, 3 sites: see
+/// [`scaled_learning_rates`]). Large tables already converge within each
+/// site's share of the steps, and a larger rate hurts: adult (22,792 rows,
+/// 3 IID sites, 20 × 100 steps, seed 0) gave quality 0.864 / TSTR AUC 0.853
+/// at scale 1 and 0.834 / 0.799 at scale 3. Under DP the noise calibration
+/// and clipping were tuned at scale 1, so it stays 1.
+pub fn default_lr_scale(total_rows: usize, sites: usize, dp: bool) -> f32 {
+    if !dp && total_rows <= SMALL_FEDERATION_ROWS {
+        sites.max(1) as f32
+    } else {
+        1.0
+    }
+}
+
 /// `config` (or the CTGAN defaults for `total_rows` rows) with both
 /// learning rates multiplied by `scale` (1 = unchanged).
 ///
@@ -384,6 +407,15 @@ pub fn site_seed(seed: u64, site: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_small_non_dp_federations_scale_by_the_number_of_sites() {
+        assert_eq!(default_lr_scale(212, 3, false), 3.0);
+        assert_eq!(default_lr_scale(SMALL_FEDERATION_ROWS, 2, false), 2.0);
+        assert_eq!(default_lr_scale(SMALL_FEDERATION_ROWS + 1, 3, false), 1.0);
+        assert_eq!(default_lr_scale(212, 3, true), 1.0);
+        assert_eq!(default_lr_scale(0, 0, false), 1.0);
+    }
 
     #[test]
     fn learning_rates_are_scaled_from_the_defaults_or_the_given_settings() {

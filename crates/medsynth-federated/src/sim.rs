@@ -22,7 +22,8 @@ use medsynth_privacy::Ledger;
 use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
 use crate::federation::{
-    Federation, Strategy, scaled_learning_rates, site_seed, summarize, summarize_dp,
+    Federation, Strategy, default_lr_scale, scaled_learning_rates, site_seed, summarize,
+    summarize_dp,
 };
 use crate::round::{RoundConfig, RoundDriver, RoundRecord, Site};
 use crate::select::{Selector, combined_score};
@@ -157,8 +158,8 @@ pub struct SimOptions {
     pub select: bool,
     /// Multiplies the sites' CTGAN learning rates (1 = the defaults); about
     /// the number of sites recovers the centralised progress per round (see
-    /// [`scaled_learning_rates`]).
-    pub lr_scale: f32,
+    /// [`scaled_learning_rates`]). `None`: [`default_lr_scale`].
+    pub lr_scale: Option<f32>,
 }
 
 impl Default for SimOptions {
@@ -177,7 +178,7 @@ impl Default for SimOptions {
             server_ema: 0.0,
             privacy: None,
             select: true,
-            lr_scale: 1.0,
+            lr_scale: None,
         }
     }
 }
@@ -269,11 +270,11 @@ pub fn simulate(
         )),
         (None, None) => None,
     };
-    let config = scaled_learning_rates(
-        config,
-        summaries.iter().map(|s| s.rows).sum(),
-        opts.lr_scale,
-    )?;
+    let total_rows = summaries.iter().map(|s| s.rows).sum();
+    let lr_scale = opts
+        .lr_scale
+        .unwrap_or_else(|| default_lr_scale(total_rows, summaries.len(), opts.privacy.is_some()));
+    let config = scaled_learning_rates(config, total_rows, lr_scale)?;
     let federation = Federation::from_summaries(
         &schema,
         &summaries,

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use medsynth_data::{Schema, Table};
 use medsynth_federated::{
     Federation, NamedTensor, RoundRecord, SimOptions, SitePrivacy, SiteSummary, SplitStrategy,
-    Strategy, domain_is_declared, scaled_learning_rates, simulate, site_seed, split, summarize,
+    Strategy, default_lr_scale, domain_is_declared, scaled_learning_rates, simulate, site_seed,
+    split, summarize,
 };
 use medsynth_model::ctgan::local::FederatedInfo;
 use medsynth_model::spec::labels_of;
@@ -69,9 +70,10 @@ pub struct StrategyArgs {
     pub local_steps: u64,
     /// Multiply the sites' CTGAN learning rates by this (about the number of
     /// sites lets FedAvg keep up with centralised training of the same total
-    /// steps; see docs/federated.md).
-    #[arg(long, default_value_t = 1.0)]
-    pub lr_scale: f32,
+    /// steps; see docs/federated.md). Default: the number of sites for
+    /// federations of at most 2,000 rows without DP, else 1.
+    #[arg(long)]
+    pub lr_scale: Option<f32>,
 }
 
 impl StrategyArgs {
@@ -425,11 +427,12 @@ fn run_init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|p| read_json(p, "site summary written by `medsynth federate site-stats`"))
         .collect::<Result<_>>()?;
-    let config = scaled_learning_rates(
-        None,
-        summaries.iter().map(|s| s.rows).sum(),
-        args.strategy.lr_scale,
-    )?;
+    let total_rows = summaries.iter().map(|s| s.rows).sum();
+    let lr_scale = args
+        .strategy
+        .lr_scale
+        .unwrap_or_else(|| default_lr_scale(total_rows, summaries.len(), false));
+    let config = scaled_learning_rates(None, total_rows, lr_scale)?;
     let fed = Federation::from_summaries(
         &schema,
         &summaries,
