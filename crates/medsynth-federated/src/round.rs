@@ -242,11 +242,7 @@ impl RoundDriver {
                     seconds,
                 },
                 Err(payload) => {
-                    let msg = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panic".into());
+                    let msg = panic_message(payload.as_ref());
                     Done {
                         index,
                         round,
@@ -439,11 +435,7 @@ impl RoundDriver {
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => problems.push(format!("site {i} could not score round {round}: {e}")),
                 Err(payload) => {
-                    let msg = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panic".into());
+                    let msg = panic_message(payload.as_ref());
                     problems.push(format!("site {i} crashed while scoring: {msg}"));
                     *slot = Slot::Gone(msg);
                 }
@@ -451,6 +443,15 @@ impl RoundDriver {
         }
         (scores, problems)
     }
+}
+
+/// The text of a caught panic (what `panic!` was given, when it was a string).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 fn report(site: usize, status: SiteStatus) -> SiteReport {
