@@ -312,8 +312,8 @@ pub struct LocalTrainer {
     /// Per-site DP-SGD (critic steps on Poisson samples, clipped and noised,
     /// charged to the site's ledger) instead of training-by-sampling.
     dp: Option<SiteDpTraining>,
-    /// The site's side of snapshot selection.
-    selection: SiteSelection,
+    /// The site's side of snapshot selection; `None` under DP.
+    selection: Option<SiteSelection>,
 }
 
 /// What a site needs to score a generator on its own rows: the binner of
@@ -350,12 +350,39 @@ impl LocalTrainer {
         raw: &[RawColumn],
         seed: u64,
     ) -> Result<Self> {
+        let mut t = Self::untrained(encoder, cfg, merged_stats, raw, seed)?;
+        let binner = Binner::new(merged_stats);
+        let reference = binner.codes(raw);
+        t.selection = Some(SiteSelection {
+            binner,
+            reference,
+            seed,
+        });
+        Ok(t)
+    }
+
+    /// The parts every site has: checked inputs, encoded rows, GAN. Neither
+    /// snapshot selection nor DP is set up yet.
+    fn untrained(
+        encoder: Encoder,
+        cfg: CtganConfig,
+        merged_stats: &[ColumnStats],
+        raw: &[RawColumn],
+        seed: u64,
+    ) -> Result<Self> {
         cfg.validate().map_err(ModelError::input)?;
         if raw.len() != encoder.columns.len() {
             return Err(ModelError::input(format!(
                 "the site has {} modelled columns, the shared encoder {}",
                 raw.len(),
                 encoder.columns.len()
+            )));
+        }
+        if merged_stats.len() != raw.len() {
+            return Err(ModelError::input(format!(
+                "the federation's statistics cover {} columns, the site has {}",
+                merged_stats.len(),
+                raw.len()
             )));
         }
         let n = raw.first().map_or(0, RawColumn::len);
@@ -365,15 +392,6 @@ impl LocalTrainer {
         let gan = Gan::new(gan_config(&encoder, &cfg), &mut stream(seed, 1))?;
         let encoded = encoder.encode(raw, &mut stream(seed, 2));
         let sampler = CondSampler::new(&encoder, &encoded);
-        if merged_stats.len() != raw.len() {
-            return Err(ModelError::input(format!(
-                "the federation's statistics cover {} columns, the site has {}",
-                merged_stats.len(),
-                raw.len()
-            )));
-        }
-        let binner = Binner::new(merged_stats);
-        let reference = binner.codes(raw);
         Ok(LocalTrainer {
             encoder,
             cfg,
@@ -382,11 +400,7 @@ impl LocalTrainer {
             sampler,
             rng: stream(seed, 3),
             dp: None,
-            selection: SiteSelection {
-                binner,
-                reference,
-                seed,
-            },
+            selection: None,
         })
     }
 
@@ -406,7 +420,8 @@ impl LocalTrainer {
         total_steps: u64,
         insecure_noise_seed: Option<u64>,
     ) -> Result<Self> {
-        let mut t = Self::new(encoder, cfg, merged_stats, raw, seed)?;
+        // No selection state: a DP site never scores (see [`Self::score`]).
+        let mut t = Self::untrained(encoder, cfg, merged_stats, raw, seed)?;
         let (dp, batch) = SiteDpTraining::new(
             &t.encoder,
             merged_stats,
@@ -450,19 +465,17 @@ impl LocalTrainer {
     /// `eval_rows` generated rows against the site's own rows, higher is
     /// better. `None` under DP: the score is computed on real rows and
     /// DP-SGD's guarantee does not cover it, so a DP site never computes it.
-    /// Deterministic for the site's seed and `round`; does not touch the
-    /// training state.
+    /// Deterministic for the site's seed and `round`.
     ///
     /// The candidate is loaded into the site's own engine rather than a copy:
     /// only the generator's weights change (critic and Adam state stay), and
-    /// every round starts by importing the global generator, so the
-    /// candidate is never trained on. A copy per site cost 2.1 GB of peak
-    /// memory on diabetes130 over 5 sites (3.3 → 5.5 GB).
+    /// every round starts by importing the global generator, so the next
+    /// round trains exactly as if no score had been taken. A copy per site
+    /// cost 2.1 GB of peak memory on diabetes130 over 5 sites (3.3 → 5.5 GB).
     pub fn score(&mut self, generator: &[NamedTensor], round: u64) -> Result<Option<f64>> {
-        if self.dp.is_some() {
+        let Some(sel) = &self.selection else {
             return Ok(None);
-        }
-        let sel = &self.selection;
+        };
         // The engine imports the generator group all-or-nothing: a partial
         // candidate is an error, never a mixture of two generators.
         self.gan.import_parameters(generator)?;
@@ -831,7 +844,7 @@ mod tests {
         // A candidate missing a generator tensor is refused, not mixed in.
         let err = t.score(&generator[1..], 4).unwrap_err().to_string();
         assert!(err.contains("generator") || err.contains("tensor"), "{err}");
-        // Scoring leaves the training state (GAN, RNG) alone.
+        // The next round trains as if no score had been taken (GAN, RNG).
         let after = t.train_round(&init, 10, 0.0, true).unwrap();
         assert_eq!(after, new().train_round(&init, 10, 0.0, true).unwrap());
         // A trained candidate is scored differently from the initial one.

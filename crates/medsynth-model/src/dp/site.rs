@@ -458,18 +458,28 @@ mod tests {
         assert!((r.n_est - 400.0).abs() < 100.0, "n_est {}", r.n_est);
     }
 
-    #[test]
-    fn an_empty_poisson_sample_still_makes_a_noise_only_critic_update() {
-        use rand::SeedableRng;
+    /// A 300-row site that released its statistics at ε = 2 (noise drawn
+    /// from `noise_seed`), DP settings (pac 1, one critic step, batch 30)
+    /// and the encoder built from the release.
+    fn released_site_at_epsilon_2(
+        noise_seed: u64,
+    ) -> (Prepared, SiteRelease, CtganConfig, Encoder) {
         let (t, s) = site(300);
         let p = site_prepare(&t, &s).unwrap();
         let mut privacy = SitePrivacy::new(2.0);
-        privacy.insecure_noise_seed = Some(2);
+        privacy.insecure_noise_seed = Some(noise_seed);
         let r = release_site_stats(&p, &privacy).unwrap();
         let mut cfg = CtganConfig::for_rows(300);
         (cfg.pac, cfg.critic_steps, cfg.batch) = (1, 1, 30);
-        (cfg.generator_hidden, cfg.critic_hidden) = (vec![16], vec![16]);
         let enc = crate::ctgan::local::shared_encoder(&r.stats, &cfg);
+        (p, r, cfg, enc)
+    }
+
+    #[test]
+    fn an_empty_poisson_sample_still_makes_a_noise_only_critic_update() {
+        use rand::SeedableRng;
+        let (p, r, mut cfg, enc) = released_site_at_epsilon_2(2);
+        (cfg.generator_hidden, cfg.critic_hidden) = (vec![16], vec![16]);
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let mut gan = Gan::new(crate::ctgan::gan_config(&enc, &cfg), &mut rng).unwrap();
         let encoded = enc.encode(&p.raw, &mut rng);
@@ -495,14 +505,7 @@ mod tests {
 
     #[test]
     fn training_past_the_plan_is_refused_and_the_ledger_meets_the_budget() {
-        let (t, s) = site(300);
-        let p = site_prepare(&t, &s).unwrap();
-        let mut privacy = SitePrivacy::new(2.0);
-        privacy.insecure_noise_seed = Some(1);
-        let r = release_site_stats(&p, &privacy).unwrap();
-        let mut cfg = CtganConfig::for_rows(300);
-        (cfg.pac, cfg.critic_steps, cfg.batch) = (1, 1, 30);
-        let enc = crate::ctgan::local::shared_encoder(&r.stats, &cfg);
+        let (_, r, cfg, enc) = released_site_at_epsilon_2(1);
         let (mut dp, batch) =
             SiteDpTraining::new(&enc, &r.stats, 300, &r, &cfg, 40, Some(1)).unwrap();
         assert!(batch <= 30);
