@@ -242,6 +242,14 @@ fn bad_flags_are_user_errors() {
         (vec!["--epsilon", "1"], "declared public"),
         (vec!["--epsilon", "0"], "greater than 0"),
         (vec!["--rounds", "0"], "at least 1"),
+        (
+            vec!["--lr-scale", "0"],
+            "--lr-scale must be a positive number",
+        ),
+        (
+            vec!["--lr-scale", "nan"],
+            "--lr-scale must be a positive number",
+        ),
     ] {
         let mut args = vec!["federate", "simulate", HEART, "--sites", "3", "-o", p(&out)];
         args.extend(extra.iter().copied());

@@ -81,6 +81,11 @@ impl StrategyArgs {
         if self.local_steps == 0 {
             usage!("--local-steps must be at least 1");
         }
+        if let Some(s) = self.lr_scale
+            && !(s.is_finite() && s > 0.0)
+        {
+            usage!("--lr-scale must be a positive number, got {s}");
+        }
         Ok(Strategy::parse(&self.strategy, self.mu)?)
     }
 }
