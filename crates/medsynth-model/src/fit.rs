@@ -180,8 +180,7 @@ pub fn fit(
                 .clone()
                 .unwrap_or_else(|| CtganConfig::for_rows(prepared.n_rows));
             if let Some(s) = opts.steps {
-                cfg.steps = s;
-                cfg.eval_every = (s / 15).max(1);
+                cfg.set_steps(s);
             }
             if cfg.target_column.is_none() {
                 cfg.target_column = target_name(schema, opts.target.as_deref())
