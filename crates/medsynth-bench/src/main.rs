@@ -156,7 +156,9 @@ fn main() -> Result<()> {
         schema
     };
     let (train, holdout) = medsynth_eval::split::split_by_target(&table, 0.3, &target, &schema, 0)?;
-    if train.n_rows() <= 2_000 && std::env::var_os("MATMUL_NUM_THREADS").is_none() {
+    if train.n_rows() <= medsynth_model::ctgan::CtganConfig::SMALL_TABLE_ROWS
+        && std::env::var_os("MATMUL_NUM_THREADS").is_none()
+    {
         // As `medsynth fit` does for small tables (batches of 50 rows gain
         // nothing from a second GEMM thread), so the bench times what users get.
         // SAFETY: loading and splitting run on this thread only; no other

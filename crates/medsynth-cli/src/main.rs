@@ -128,8 +128,8 @@ fn main() -> std::process::ExitCode {
     exit::report(&ctx, result)
 }
 
-/// Whether `path` is a CSV/TSV file of at most 2,001 lines (header + the
-/// 2,000 rows below which `CtganConfig::for_rows` picks small batches).
+/// Whether `path` is a CSV/TSV file of at most a header and
+/// `CtganConfig::SMALL_TABLE_ROWS` rows (where `for_rows` picks small batches).
 /// Files over 1 MiB are not counted; errors count as "not small" (`fit`
 /// reports them itself).
 fn is_small_text_table(path: &std::path::Path) -> bool {
@@ -139,5 +139,8 @@ fn is_small_text_table(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
     let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= 1 << 20);
     text && small
-        && std::fs::read(path).is_ok_and(|b| b.iter().filter(|&&c| c == b'\n').count() <= 2_001)
+        && std::fs::read(path).is_ok_and(|b| {
+            b.iter().filter(|&&c| c == b'\n').count()
+                <= medsynth_model::CtganConfig::SMALL_TABLE_ROWS + 1
+        })
 }

@@ -342,8 +342,9 @@ impl Federation {
     }
 }
 
-/// Total rows up to which [`default_lr_scale`] scales by the number of sites.
-pub const SMALL_FEDERATION_ROWS: usize = 2_000;
+/// Total rows up to which [`default_lr_scale`] scales by the number of sites:
+/// the small-table regime of `CtganConfig::for_rows`.
+pub const SMALL_FEDERATION_ROWS: usize = CtganConfig::SMALL_TABLE_ROWS;
 
 /// The learning-rate scale used when the user gives none: the number of
 /// sites for small non-DP federations (≤ [`SMALL_FEDERATION_ROWS`] rows in

@@ -62,6 +62,12 @@ pub struct CtganConfig {
 }
 
 impl CtganConfig {
+    /// Training tables of at most this many rows get the small-table
+    /// defaults (small batches, many steps, finer selection). Callers that
+    /// tune around the same regime (single-threaded GEMM for batches of 50,
+    /// federated learning-rate scaling) use this constant too.
+    pub const SMALL_TABLE_ROWS: usize = 2_000;
+
     /// Defaults for a training table of `n_rows` rows.
     pub fn for_rows(n_rows: usize) -> Self {
         // Small tables: pac 2 and 6,000 steps of 50 rows (heart, seeds 0–2:
@@ -78,8 +84,8 @@ impl CtganConfig {
         // heart, seeds 0–5, quality 0.903 / pairs 0.854 / AUC 0.885 against
         // 0.903 / 0.854 / 0.887 at 6,000, in 17 % less time.
         let (steps, batch, pac, width) = match n_rows {
-            0..=2_000 => (5_000, 50, 2, 128),
-            2_001..=20_000 => (4_000, 300, 10, 256),
+            0..=Self::SMALL_TABLE_ROWS => (5_000, 50, 2, 128),
+            n if n <= 20_000 => (4_000, 300, 10, 256),
             _ => (5_000, 500, 10, 256),
         };
         // Snapshot selection: small tables are scored twice as often and on
@@ -88,7 +94,7 @@ impl CtganConfig {
         // evaluations take ~3 % of the fit). On 1,000 rows the score's
         // sampling noise is as large as the differences between late
         // snapshots, so selection partly picked at random.
-        let (eval_every, eval_rows) = if n_rows <= 2_000 {
+        let (eval_every, eval_rows) = if n_rows <= Self::SMALL_TABLE_ROWS {
             ((steps / 30).max(1), 5_000)
         } else {
             ((steps / 15).max(1), n_rows.clamp(1_000, 5_000))
