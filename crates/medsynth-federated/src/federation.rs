@@ -398,6 +398,22 @@ pub fn scaled_learning_rates(
     Ok(Some(c))
 }
 
+/// The CTGAN settings the sites train with: `config` (or the defaults for
+/// the federation's total rows) with the learning rates scaled by
+/// `lr_scale`, or by [`default_lr_scale`] when the user gave none. `None`
+/// means the unscaled defaults. One place for the simulator and the
+/// per-round `federate init`, so both federations train alike.
+pub fn site_training_config(
+    config: Option<CtganConfig>,
+    summaries: &[SiteSummary],
+    lr_scale: Option<f32>,
+    dp: bool,
+) -> Result<Option<CtganConfig>> {
+    let total_rows = summaries.iter().map(|s| s.rows).sum();
+    let scale = lr_scale.unwrap_or_else(|| default_lr_scale(total_rows, summaries.len(), dp));
+    scaled_learning_rates(config, total_rows, scale)
+}
+
 /// A per-site seed derived from the federation's seed, so that sites draw
 /// different batches while the whole run stays reproducible.
 pub fn site_seed(seed: u64, site: usize) -> u64 {

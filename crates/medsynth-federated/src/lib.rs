@@ -67,7 +67,7 @@ pub use update::{SiteMetrics, SiteScore, SiteUpdate};
 pub use domain::{SiteDomain, domain_is_declared, merge_domains, site_domain, undeclared_columns};
 pub use federation::{
     Federation, SMALL_FEDERATION_ROWS, SiteSummary, Strategy, default_lr_scale,
-    scaled_learning_rates, site_seed, summarize, summarize_dp,
+    scaled_learning_rates, site_seed, site_training_config, summarize, summarize_dp,
 };
 pub use medsynth_model::dp::site::{SitePrivacy, SitePrivacyReport};
 pub use medsynth_nn::NamedTensor;

@@ -22,8 +22,7 @@ use medsynth_privacy::Ledger;
 use crate::domain::{domain_is_declared, merge_domains, site_domain, undeclared_columns};
 use crate::error::{FederatedError, Result};
 use crate::federation::{
-    Federation, Strategy, default_lr_scale, scaled_learning_rates, site_seed, summarize,
-    summarize_dp,
+    Federation, Strategy, site_seed, site_training_config, summarize, summarize_dp,
 };
 use crate::round::{RoundConfig, RoundDriver, RoundRecord, Site};
 use crate::select::{Selector, combined_score};
@@ -158,7 +157,7 @@ pub struct SimOptions {
     pub select: bool,
     /// Multiplies the sites' CTGAN learning rates (1 = the defaults); about
     /// the number of sites recovers the centralised progress per round (see
-    /// [`scaled_learning_rates`]). `None`: [`default_lr_scale`].
+    /// [`crate::scaled_learning_rates`]). `None`: [`crate::default_lr_scale`].
     pub lr_scale: Option<f32>,
 }
 
@@ -270,11 +269,7 @@ pub fn simulate(
         )),
         (None, None) => None,
     };
-    let total_rows = summaries.iter().map(|s| s.rows).sum();
-    let lr_scale = opts
-        .lr_scale
-        .unwrap_or_else(|| default_lr_scale(total_rows, summaries.len(), opts.privacy.is_some()));
-    let config = scaled_learning_rates(config, total_rows, lr_scale)?;
+    let config = site_training_config(config, &summaries, opts.lr_scale, opts.privacy.is_some())?;
     let federation = Federation::from_summaries(
         &schema,
         &summaries,

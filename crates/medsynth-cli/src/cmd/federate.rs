@@ -9,8 +9,7 @@ use anyhow::{Context, Result};
 use medsynth_data::{Schema, Table};
 use medsynth_federated::{
     Federation, NamedTensor, RoundRecord, SimOptions, SitePrivacy, SiteSummary, SplitStrategy,
-    Strategy, default_lr_scale, domain_is_declared, scaled_learning_rates, simulate, site_seed,
-    split, summarize,
+    Strategy, domain_is_declared, simulate, site_seed, site_training_config, split, summarize,
 };
 use medsynth_model::ctgan::local::FederatedInfo;
 use medsynth_model::spec::labels_of;
@@ -432,12 +431,7 @@ fn run_init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|p| read_json(p, "site summary written by `medsynth federate site-stats`"))
         .collect::<Result<_>>()?;
-    let total_rows = summaries.iter().map(|s| s.rows).sum();
-    let lr_scale = args
-        .strategy
-        .lr_scale
-        .unwrap_or_else(|| default_lr_scale(total_rows, summaries.len(), false));
-    let config = scaled_learning_rates(None, total_rows, lr_scale)?;
+    let config = site_training_config(None, &summaries, args.strategy.lr_scale, false)?;
     let fed = Federation::from_summaries(
         &schema,
         &summaries,
