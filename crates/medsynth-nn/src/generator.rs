@@ -342,25 +342,28 @@ pub(crate) fn forward_sample<T: Real>(
     }
 }
 
+/// Lanes of [`draw_one_hot_lanes`]; spans of at most this many cells take
+/// [`draw_one_hot_narrow`], which within one lane block makes the same
+/// additions in the same order, hence the same draw.
+const LANES: usize = 8;
+
 /// Writes into `out` a one-hot vector drawn from softmax(`x`) by inverting
 /// the cumulative distribution at `u` ∈ [0, 1).
-///
-/// Sums run over 8 independent lanes and the search skips whole blocks of
-/// 8: a plain running sum is one long chain of dependent additions, and
-/// these loops run over every category cell of every sampled row
-/// (diabetes130: ~600 per row).
 fn draw_one_hot<T: Real>(x: &[T], u: T, out: &mut [T]) {
     match out.len() {
         0 => {}
         // Most spans (categories, mixture modes) are this narrow.
-        1..=8 => draw_one_hot_narrow(x, u, out),
+        1..=LANES => draw_one_hot_narrow(x, u, out),
         _ => draw_one_hot_lanes(x, u, out),
     }
 }
 
-/// [`draw_one_hot`] for wide spans.
+/// [`draw_one_hot`] for wide spans. Sums run over `LANES` independent lanes
+/// and the search skips whole blocks of `LANES`: a plain running sum is one
+/// long chain of dependent additions, and these loops run over every
+/// category cell of every sampled row (diabetes130: ~600 per row).
 fn draw_one_hot_lanes<T: Real>(x: &[T], u: T, out: &mut [T]) {
-    const L: usize = 8;
+    const L: usize = LANES;
     let mut maxes = [T::from_f64(f64::NEG_INFINITY); L];
     for chunk in x.chunks(L) {
         for (m, &v) in maxes.iter_mut().zip(chunk) {
@@ -397,7 +400,7 @@ fn draw_one_hot_lanes<T: Real>(x: &[T], u: T, out: &mut [T]) {
     out[pick] = T::ONE;
 }
 
-/// [`draw_one_hot`] for spans of at most 8 cells: one pass each, no lane
+/// [`draw_one_hot`] for spans of at most `LANES` cells: one pass each, no lane
 /// arrays (which the compiler kept on the stack). The sums are the same
 /// additions in the same order, so the draw is the same (~7 % less CPU in
 /// sampling a heart model, `perf stat`).
@@ -647,7 +650,7 @@ mod tests {
     #[test]
     fn narrow_and_lane_draws_agree() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        for width in 1..=8 {
+        for width in 1..=LANES {
             for _ in 0..2_000 {
                 let x: Vec<f32> = (0..width)
                     .map(|_| rng.random::<f32>() * 6.0 - 3.0)
